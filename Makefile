@@ -1,0 +1,78 @@
+# Deep Learning for NLP course repo. `make help` lists the targets.
+# Every target that runs Python first makes sure .venv exists and matches requirements.txt.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+CONFIG ?= quick
+HW_DIRS := $(sort $(wildcard hw[0-9]_*))
+
+export MPLBACKEND := Agg
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup test run lint clean release grade grade-all autograder-zip bench data
+
+help:
+	@echo "make test            create .venv if needed, install, run the whole test suite"
+	@echo "make run             run every homework's quick config; table + runs/REPORT.md (CONFIG=full for full)"
+	@echo "make test-hwN        one homework's tests, e.g. make test-hw1"
+	@echo "make run-hwN         one homework's run, e.g. make run-hw1 (CONFIG=full for the full config)"
+	@echo "make bench           every benchmark (bench-hwN for one); results in bench/results/"
+	@echo "make release         write the student release to dist/student/ and dist/student.zip"
+	@echo "make grade HW=hw1_vocab SUBMISSION=path      grade one submission -> results.json"
+	@echo "make grade-all HW=hw1_vocab SUBMISSIONS=dir  grade a folder of submissions -> scores.csv"
+	@echo "make autograder-zip HW=hw1_vocab             Gradescope autograder zip in dist/"
+	@echo "make data            download SST / SST-2 / Multi30k into data/ (needs internet)"
+	@echo "make lint            ruff";  echo "make clean           remove runs/, dist/, caches (keeps .venv)"
+
+# Setup: (re)install whenever requirements.txt is newer than the stamp.
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+test-hw%: $(STAMP)
+	$(PY) -m pytest -q $(wildcard hw$*_*)
+
+run: $(STAMP)
+	$(PY) -m common.report --config $(CONFIG)
+
+run-hw%: $(STAMP)
+	$(PY) -m common.report --config $(CONFIG) --only $(wildcard hw$*_*)
+
+bench: $(STAMP)
+	@for d in $(HW_DIRS); do if [ -f $$d/bench.py ]; then $(PY) -m $$d.bench || exit 1; fi; done
+
+bench-hw%: $(STAMP)
+	$(PY) -m $(wildcard hw$*_*).bench
+
+release: $(STAMP)
+	$(PY) -m grading.release --out dist/student
+
+grade: $(STAMP)
+	@test -n "$(HW)" -a -n "$(SUBMISSION)" || { echo "usage: make grade HW=hw1_vocab SUBMISSION=path/to/submission"; exit 2; }
+	$(PY) -m grading.autograde --hw $(HW) --submission $(SUBMISSION) --results $(or $(RESULTS),results.json)
+
+grade-all: $(STAMP)
+	@test -n "$(HW)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade-all HW=hw1_vocab SUBMISSIONS=dir"; exit 2; }
+	$(PY) -m grading.grade_all --hw $(HW) --submissions $(SUBMISSIONS) --csv $(or $(CSV),scores.csv)
+
+autograder-zip: $(STAMP)
+	@test -n "$(HW)" || { echo "usage: make autograder-zip HW=hw1_vocab"; exit 2; }
+	$(PY) -m grading.gradescope --hw $(HW) --out dist/autograder-$(HW).zip
+
+data: $(STAMP)
+	$(PY) -m common.resources download all
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf runs dist bench/results .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +

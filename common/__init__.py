@@ -1,0 +1,1 @@
+"""Shared utilities for every homework: vocabulary, data, metrics, configuration, runs, plots."""
