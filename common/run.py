@@ -73,7 +73,9 @@ def new_run_dir(hw: str, runs_root: Path, run_id: str | None) -> Path:
     return candidate
 
 
-def run_cli(hw: str, schema: type[T], main: Callable[[T, Run], dict[str, Any]], argv: Sequence[str] | None = None) -> dict:
+def run_cli(
+    hw: str, schema: type[T], main: Callable[[T, Run], dict[str, Any]], argv: Sequence[str] | None = None
+) -> dict:
     """Parse the command line, run `main` under the protocol and return its metrics (see module doc)."""
     parser = argparse.ArgumentParser(
         prog=f"python -m {hw}.run",

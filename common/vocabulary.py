@@ -135,7 +135,9 @@ class Vocabulary:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"vocabulary file {path} does not exist; write one with Vocabulary.save")
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8").split("\n")  # not splitlines(): tokens may hold U+2028 etc.
+        if lines and lines[-1] == "":
+            lines.pop()
         if len(lines) < 2 or not lines[0].startswith(_SPECIALS_PREFIX) or lines[1] != _HEADER:
             raise VocabularyFileError(
                 f"{path}: expected a '{_SPECIALS_PREFIX}' line then the header '{_HEADER}'; "
@@ -147,7 +149,9 @@ class Vocabulary:
         for line_number, line in enumerate(lines[2:], start=3):
             fields = line.split("\t")
             if len(fields) != 3 or not fields[0].isdigit() or not fields[2].lstrip("-").isdigit():
-                raise VocabularyFileError(f"{path}:{line_number}: expected 'index<TAB>token<TAB>count', got {line!r}")
+                raise VocabularyFileError(
+                    f"{path}:{line_number}: expected 'index<TAB>token<TAB>count', got {line!r}"
+                )
             index, token, count = int(fields[0]), fields[1], int(fields[2])
             if index != len(order):
                 raise VocabularyFileError(f"{path}:{line_number}: expected index {len(order)}, got {index}")
@@ -159,7 +163,9 @@ class Vocabulary:
             counts[token] = count
             order.append(token)
         if order[: len(specials)] != specials:
-            raise VocabularyFileError(f"{path}: the first rows must be the specials {specials}, got {order[:len(specials)]}")
+            raise VocabularyFileError(
+                f"{path}: the first rows must be the specials {specials}, got {order[:len(specials)]}"
+            )
         vocab = cls.__new__(cls)
         vocab.specials, vocab.tokens, vocab.counts = specials, order, counts
         vocab._index = {token: i for i, token in enumerate(order)}
