@@ -1,0 +1,1 @@
+"""Homework 1: counting words, building a vocabulary, and documenting the data (a data statement)."""
