@@ -1,0 +1,47 @@
+"""hw2 end to end: a small training run writes vectors gensim can read, plots and the summary rows."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gensim.models import KeyedVectors
+
+from common.config import load_config
+from common.run import execute
+from hw2_word2vec.run import Config, main
+
+SMALL = dict(max_sentences=3000, epochs=1, dim=16, batch_size=512, probes=["stock", "year"],
+             pca_words=["stock", "year", "market", "company", "president", "million"])
+
+
+@pytest.mark.task_run
+@pytest.mark.points(1)
+def test_small_run_writes_every_output(tmp_path: Path) -> None:
+    metrics = execute("hw2_word2vec", Config(**SMALL), main, runs_root=tmp_path, run_id="small")
+    folder = tmp_path / "hw2_word2vec" / "small"
+    for name in ("vectors.txt", "vocab.tsv", "loss.png", "pca.png", "metrics.json", "config.yaml"):
+        assert (folder / name).is_file(), f"expected {name} in the run folder"
+    vectors = KeyedVectors.load_word2vec_format(str(folder / "vectors.txt"))
+    assert len(vectors) == metrics["vocab_size"] and vectors.vector_size == 16
+    assert metrics["loss_curve"]["loss"][-1] < metrics["loss_curve"]["loss"][0], "the loss should fall"
+    assert {row["metric"] for row in metrics["summary"]} == {"WordSim-353 Spearman", "WordSim-353 OOV pairs", "words/s"}
+    assert len(metrics["neighbours"]["stock"]) == 8
+
+
+@pytest.mark.points(0)  # given code
+def test_bad_configs_name_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="negatives must be >= 1"):
+        Config(negatives=0)
+    with pytest.raises(ValueError, match="probe word 'zzzz' is not in the vocabulary"):
+        execute("hw2_word2vec", Config(**{**SMALL, "probes": ["zzzz"]}), main, runs_root=tmp_path, run_id="bad")
+    with pytest.raises(ValueError, match="smaller window"):
+        execute("hw2_word2vec", Config(**{**SMALL, "max_sentences": 1, "min_freq": 1, "window": 50}), main,
+                runs_root=tmp_path, run_id="tiny")
+
+
+@pytest.mark.points(0)  # given code
+def test_config_files_load() -> None:
+    folder = Path(__file__).resolve().parent.parent
+    for name in ("config.yaml", "config.quick.yaml"):
+        config = load_config(Config, folder / name)
+        assert config.negatives >= 1 and config.corpus == "ptb"
