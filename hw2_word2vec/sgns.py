@@ -35,6 +35,24 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     # END SOLUTION
 
 
+def sgns_score_gradients(scores: np.ndarray) -> tuple[float, np.ndarray]:
+    """The summed SGNS loss of a batch as a function of its dot products, and dL/dscore.
+
+    scores: [B, 1 + k]; column 0 holds the observed pairs' e·c, columns 1..k the negatives' e·n_j.
+    Returns (loss, d_scores [B, 1 + k]) with loss = Σ_b ( -log σ(s_b0) - Σ_j log σ(-s_bj) ) as a
+    Python float; d_scores keeps the dtype of `scores`.
+    """
+    # TODO: d/ds of -log σ(s) is σ(s) - 1; d/ds of -log σ(-s) is σ(s)
+    # BEGIN SOLUTION
+    signs = np.ones_like(scores)
+    signs[:, 0] = -1                                                   # +1 for negatives, -1 for the pair
+    loss = -log_sigmoid(-signs * scores).sum()
+    d_scores = sigmoid(scores)                                         # [B, 1 + k]
+    d_scores[:, 0] -= 1
+    return float(loss), d_scores
+    # END SOLUTION
+
+
 def sgns_loss_and_gradients(
     target_vectors: np.ndarray, context_vectors: np.ndarray, negative_vectors: np.ndarray
 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
@@ -53,41 +71,52 @@ def sgns_loss_and_gradients(
     assert negative_vectors.ndim == 3 and negative_vectors.shape[0] == batch and negative_vectors.shape[2] == dim, (
         f"expected negative_vectors [{batch}, k, {dim}], got {negative_vectors.shape}"
     )
-    # TODO: scores with np.einsum (no Python loop over the batch), then dL/dscore = σ(score) - 1 for the
-    # positive pair and σ(score) for a negative one
+    # TODO: stack the context and negative rows into one [B, 1 + k, d] array, get all scores with one
+    # np.einsum, call sgns_score_gradients, then apply the chain rule (score = e·v: d/de = v, d/dv = e)
     # BEGIN SOLUTION
-    positive = np.einsum("bd,bd->b", target_vectors, context_vectors)               # [B]
-    negative = np.einsum("bkd,bd->bk", negative_vectors, target_vectors)            # [B, k]
-    loss = -(log_sigmoid(positive).sum() + log_sigmoid(-negative).sum())
-    d_positive = sigmoid(positive) - 1                                              # [B]
-    d_negative = sigmoid(negative)                                                  # [B, k]
-    grad_target = d_positive[:, None] * context_vectors                             # [B, d]
-    grad_target += np.einsum("bk,bkd->bd", d_negative, negative_vectors)            # [B, d]
-    grad_context = d_positive[:, None] * target_vectors                             # [B, d]
-    grad_negatives = d_negative[:, :, None] * target_vectors[:, None, :]            # [B, k, d]
-    return float(loss), grad_target, grad_context, grad_negatives
+    output_vectors = np.concatenate([context_vectors[:, None, :], negative_vectors], axis=1)  # [B, 1+k, d]
+    scores = np.einsum("bkd,bd->bk", output_vectors, target_vectors)                         # [B, 1+k]
+    loss, d_scores = sgns_score_gradients(scores)                                            # [B, 1+k]
+    grad_target = np.einsum("bk,bkd->bd", d_scores, output_vectors)                          # [B, d]
+    grad_outputs = d_scores[:, :, None] * target_vectors[:, None, :]                         # [B, 1+k, d]
+    return loss, grad_target, grad_outputs[:, 0], grad_outputs[:, 1:]
     # END SOLUTION
 
 
-def scatter_add(matrix: np.ndarray, rows: np.ndarray, updates: np.ndarray, scale: float = 1.0) -> None:
-    """``matrix[rows[i]] += scale * updates[i]`` for every i, in place, summing the updates of
-    repeated rows.
+def scatter_add(
+    matrix: np.ndarray,
+    rows: np.ndarray,
+    vectors: np.ndarray,
+    weights: np.ndarray | None = None,
+    scale: float = 1.0,
+) -> None:
+    """``matrix[rows[b, j]] += scale * weights[b, j] * vectors[b]`` for every b, j, in place,
+    summing the updates of repeated rows.
 
-    matrix: [V, d]; rows: [M] integer indices; updates: [M, d]. (Plain ``matrix[rows] += updates``
-    would keep only one update per repeated row.)
+    matrix: [V, d]; vectors: [B, d]; rows: [B] or [B, m] integer indices; weights: like rows, or
+    None for all ones. With rows [B] and no weights this is ``matrix[rows[b]] += scale * vectors[b]``.
+    (Plain ``matrix[rows] += ...`` keeps only one update per repeated row; ``np.add.at`` sums them
+    correctly but slowly.)
     """
-    assert updates.shape == (len(rows), matrix.shape[1]), (
-        f"expected updates [{len(rows)}, {matrix.shape[1]}], got {updates.shape}"
+    batch = len(vectors)
+    assert vectors.ndim == 2 and vectors.shape[1] == matrix.shape[1], (
+        f"expected vectors [B, {matrix.shape[1]}], got {vectors.shape}"
     )
-    # TODO: np.add.at is correct but slow for 2-D updates; a sparse [V, M] matrix with one 1 per
-    # column (column i in row rows[i]) times `updates` sums repeated rows in compiled code
+    assert rows.shape[0] == batch and (weights is None or weights.shape == rows.shape), (
+        f"expected rows [{batch}] or [{batch}, m] and weights of the same shape; got rows {rows.shape}, "
+        f"weights {None if weights is None else weights.shape}"
+    )
+    # TODO: build a sparse [V, B] matrix S with S[rows[b, j], b] = scale * weights[b, j] (scipy sums
+    # repeated entries), then matrix += S @ vectors: the summing happens in compiled code
     # BEGIN SOLUTION
-    num_rows = len(rows)
-    selector = scipy.sparse.csc_matrix(                                # [V, M], S[rows[i], i] = scale
-        (np.full(num_rows, scale, dtype=updates.dtype), rows, np.arange(num_rows + 1)),
-        shape=(matrix.shape[0], num_rows),
+    per_row = rows.size // batch if batch else 1
+    values = np.full(rows.size, scale, dtype=vectors.dtype)
+    if weights is not None:
+        values *= weights.reshape(-1)
+    selector = scipy.sparse.csc_matrix(                                # [V, B]: column b lists b's rows
+        (values, rows.reshape(-1), np.arange(0, rows.size + 1, per_row)), shape=(matrix.shape[0], batch)
     )
-    matrix += selector @ updates                                       # [V, d]
+    matrix += selector @ vectors                                       # [V, d]
     # END SOLUTION
 
 
@@ -126,15 +155,19 @@ class SGNSModel:
             f"expected targets [B], contexts [B], negatives [B, k]; got {targets.shape}, {contexts.shape}, "
             f"{negatives.shape}"
         )
-        # TODO: gather the rows, call sgns_loss_and_gradients, then scatter_add -lr * gradient into
-        # E (targets) and C (contexts and negatives together)
+        # TODO: gather E[targets] and C[[contexts, negatives]] (np.take is fastest), score them with
+        # np.einsum, call sgns_score_gradients, then scatter_add -lr * gradient into E and C. Use the
+        # per-score gradients directly for C (rows [B, 1 + k], weights d_scores, vectors e) instead of
+        # building the [B, 1 + k, d] gradient array.
         # BEGIN SOLUTION
         E, C = self.target_embeddings, self.context_embeddings
-        loss, grad_target, grad_context, grad_negatives = sgns_loss_and_gradients(
-            E[targets], C[contexts], C[negatives]
-        )
+        output_rows = np.concatenate([contexts[:, None], negatives], axis=1)      # [B, 1+k]
+        target_vectors = E.take(targets, axis=0)                                   # [B, d]
+        output_vectors = C.take(output_rows, axis=0)                               # [B, 1+k, d]
+        scores = np.einsum("bkd,bd->bk", output_vectors, target_vectors)           # [B, 1+k]
+        loss, d_scores = sgns_score_gradients(scores)                              # [B, 1+k]
+        grad_target = np.einsum("bk,bkd->bd", d_scores, output_vectors)            # [B, d]
         scatter_add(E, targets, grad_target, scale=-lr)
-        scatter_add(C, contexts, grad_context, scale=-lr)
-        scatter_add(C, negatives.reshape(-1), grad_negatives.reshape(-1, E.shape[1]), scale=-lr)
+        scatter_add(C, output_rows, target_vectors, weights=d_scores, scale=-lr)
         return loss
         # END SOLUTION

@@ -13,6 +13,7 @@ from hw2_word2vec.sgns import (
     log_sigmoid,
     scatter_add,
     sgns_loss_and_gradients,
+    sgns_score_gradients,
     sigmoid,
 )
 
@@ -115,6 +116,31 @@ def test_scatter_add_sums_repeated_rows() -> None:
     scatter_add(matrix, rows, updates, scale=-0.5)
     assert np.allclose(matrix, expected, atol=1e-6), f"expected {expected} but got {matrix}"
     assert matrix.dtype == np.float32
+
+
+@pytest.mark.task_scatter
+@pytest.mark.points(1)
+def test_weighted_scatter_add_matches_np_add_at() -> None:
+    rng = np.random.default_rng(5)
+    matrix = rng.normal(size=(7, 4)).astype(np.float32)
+    rows = np.array([[3, 3, 0], [6, 3, 1]])                       # row 3 three times, twice in one pair
+    weights = rng.normal(size=(2, 3)).astype(np.float32)
+    vectors = rng.normal(size=(2, 4)).astype(np.float32)
+    expected = matrix.copy()
+    np.add.at(expected, rows.reshape(-1), 0.1 * (weights[:, :, None] * vectors[:, None, :]).reshape(-1, 4))
+    scatter_add(matrix, rows, vectors, weights=weights, scale=0.1)
+    assert np.allclose(matrix, expected, atol=1e-6), f"expected {expected} but got {matrix}"
+
+
+@pytest.mark.task_sgns_loss
+@pytest.mark.task_gradients
+@pytest.mark.points(1)
+def test_score_gradients_by_hand() -> None:
+    scores = np.array([[0.0, 0.0, np.log(3.0)]])                 # σ(0) = 1/2, σ(log 3) = 3/4
+    loss, d_scores = sgns_score_gradients(scores)
+    expected_loss = np.log(2.0) + np.log(2.0) + np.log(4.0)      # -log σ(0) - log σ(-0) - log σ(-log 3)
+    assert loss == pytest.approx(expected_loss), f"expected loss {expected_loss} but got {loss}"
+    assert np.allclose(d_scores, [[-0.5, 0.5, 0.75]]), f"expected [[-0.5, 0.5, 0.75]] but got {d_scores}"
 
 
 @pytest.mark.task_lr

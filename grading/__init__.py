@@ -1,0 +1,11 @@
+"""Course tooling (not a homework): the student release and the autograder.
+
+- ``grading.markers``   strip ``# BEGIN SOLUTION`` / ``# END SOLUTION`` blocks from one source file
+- ``grading.course``    discover homeworks and their manifests; list the files of the checkout
+- ``grading.release``   ``python -m grading.release --out dist/student`` (``make release``)
+- ``grading.template``  the grading copy of one homework: release + hidden tests + earlier homeworks
+- ``grading.autograde`` ``python -m grading.autograde --hw HW --submission PATH --results FILE``
+- ``grading.grade_all`` grade a folder of submissions in parallel into a CSV
+- ``grading.gradescope`` the Gradescope autograder zip of one homework
+- ``grading.plugin``    the pytest plugin the autograder loads into its child process
+"""

@@ -1,0 +1,145 @@
+"""The course checkout as the tooling sees it: homeworks, manifests and the files that count."""
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+HW_PATTERN = re.compile(r"^hw(\d+)_[a-z0-9_]+$")
+HIDDEN_TEST = re.compile(r"^tests/(.*/)?test_hidden_[^/]*\.py$")
+# Never part of a release or a grading copy, whatever git says.
+JUNK_PARTS = {".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis",
+              "runs", "dist", "data", "node_modules"}
+
+
+class CourseError(ValueError):
+    """A problem with the course layout (manifest, homework name); the message names the fix."""
+
+
+@dataclass(frozen=True)
+class Homework:
+    """One homework folder ``hwN_name`` with its manifest.
+
+    editable: paths relative to the folder that a student submits; solution_only: paths (files or
+    folders) left out of the release.
+    """
+
+    name: str
+    number: int
+    editable: tuple[str, ...]
+    solution_only: tuple[str, ...]
+
+    def is_solution_only(self, rel: str) -> bool:
+        """Is `rel` (relative to the homework folder) solution-only?"""
+        return any(rel == p or rel.startswith(p.rstrip("/") + "/") for p in self.solution_only)
+
+    @staticmethod
+    def is_hidden_test(rel: str) -> bool:
+        """Is `rel` (relative to the homework folder) a hidden test file?"""
+        return bool(HIDDEN_TEST.match(rel))
+
+
+def load_homework(root: Path, name: str) -> Homework:
+    """Read ``<root>/<name>/manifest.yaml``; raise CourseError with the fix if it is malformed."""
+    match = HW_PATTERN.match(name)
+    if not match:
+        raise CourseError(f"{name!r} is not a homework folder name (expected hw<N>_<name>)")
+    path = root / name / "manifest.yaml"
+    if not path.is_file():
+        raise CourseError(f"{path} is missing; every homework lists its editable files there")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise CourseError(f"{path}: expected a mapping with 'editable' and optional 'solution_only'")
+    unknown = set(data) - {"editable", "solution_only"}
+    if unknown:
+        raise CourseError(f"{path}: unknown keys {sorted(unknown)}; allowed: editable, solution_only")
+    editable = data.get("editable") or []
+    solution_only = data.get("solution_only") or []
+    for key, value in (("editable", editable), ("solution_only", solution_only)):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise CourseError(f"{path}: '{key}' must be a list of paths relative to {name}/")
+        for rel in value:
+            if rel.startswith("/") or ".." in rel.split("/"):
+                raise CourseError(f"{path}: {key} entry {rel!r} must be relative to {name}/ "
+                                  "without '..'")
+    if not editable:
+        raise CourseError(f"{path}: 'editable' is empty; list the files a student submits")
+    for rel in editable:
+        if not (root / name / rel).is_file():
+            raise CourseError(f"{path}: editable file {rel!r} does not exist in {name}/")
+    return Homework(name, int(match.group(1)), tuple(editable), tuple(solution_only))
+
+
+def find_homeworks(root: Path) -> list[Homework]:
+    """Every ``hw<N>_<name>`` folder of `root` that has a manifest.yaml, ordered by N."""
+    found = [load_homework(root, p.name) for p in root.iterdir()
+             if p.is_dir() and HW_PATTERN.match(p.name) and (p / "manifest.yaml").is_file()]
+    return sorted(found, key=lambda hw: (hw.number, hw.name))
+
+
+def get_homework(root: Path, name: str) -> Homework:
+    """The homework called `name` (``hw1_vocab``; ``hw1`` works too when unambiguous)."""
+    homeworks = find_homeworks(root)
+    for hw in homeworks:
+        if hw.name == name:
+            return hw
+    prefix = [hw for hw in homeworks if hw.name.split("_")[0] == name]
+    if len(prefix) == 1:
+        return prefix[0]
+    raise CourseError(f"no homework {name!r} with a manifest.yaml in {root}; "
+                      f"found: {', '.join(hw.name for hw in homeworks) or 'none'}")
+
+
+def course_files(root: Path) -> list[str]:
+    """Sorted repo-relative paths of the files that make up the course.
+
+    In a git checkout: tracked files plus untracked files that are not ignored
+    (``git ls-files --cached --others --exclude-standard``), so ignored junk never leaks.
+    Outside git (an unpacked release): every file under `root`. Junk folders are always skipped.
+    """
+    root = Path(root)
+    if (root / ".git").exists():
+        out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                             cwd=root, check=True, capture_output=True).stdout
+        names = [n for n in out.decode("utf-8").split("\0") if n]
+    else:
+        names = [str(Path(d, f).relative_to(root)).replace(os.sep, "/")
+                 for d, _, files in os.walk(root) for f in files]
+    keep = []
+    for name in names:
+        path = root / name
+        if set(name.split("/")) & JUNK_PARTS or name.endswith(".pyc"):
+            continue
+        if path.is_file() and not path.is_symlink():
+            keep.append(name)
+    return sorted(set(keep))
+
+
+def imported_homeworks(root: Path, hw: Homework, known: list[str]) -> list[str]:
+    """Names of the other homeworks in `known` that `hw` imports, transitively, in course order."""
+    seen: set[str] = set()
+    todo = [hw.name]
+    while todo:
+        current = todo.pop()
+        for py in sorted((root / current).rglob("*.py")):
+            try:
+                tree = ast.parse(py.read_text(encoding="utf-8"))
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    names = [node.module]
+                for name in names:
+                    top = name.split(".")[0]
+                    if top in known and top != hw.name and top not in seen:
+                        seen.add(top)
+                        todo.append(top)
+    return sorted(seen, key=lambda n: int(HW_PATTERN.match(n).group(1)))

@@ -1,0 +1,183 @@
+"""Turn reference source into student source by stripping the solution markers.
+
+Block form, inside a function body::
+
+    def relu(x):
+        # TODO: keep the positive part        <- stays in the release
+        # BEGIN SOLUTION
+        return np.maximum(x, 0)
+        # END SOLUTION
+
+becomes ``raise NotImplementedError("hw3_edugrad: implement hw3_edugrad.ops.relu")`` at the marker's
+indentation. One-line form: ``x = <expr>  # SOLUTION`` becomes ``x = ...  # TODO``.
+Markers are recognised as comment tokens only, so the marker text inside a string is not a marker.
+"""
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import dataclass
+
+BEGIN = "# BEGIN SOLUTION"
+END = "# END SOLUTION"
+ONE_LINE = "# SOLUTION"
+MARKERS = (BEGIN, END, ONE_LINE)
+
+
+class MarkerError(ValueError):
+    """A malformed solution marker; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Stripped:
+    """Result of stripping one file.
+
+    text: the student source; solution_lines: the removed reference lines (stripped of indentation);
+    stubs: qualified names of the functions that now raise NotImplementedError.
+    """
+
+    text: str
+    solution_lines: list[str]
+    stubs: list[str]
+
+
+def marker_comments(source: str, path: str) -> list[tuple[int, str, bool]]:
+    """Return (line number, marker, is_alone_on_line) for each marker comment in `source`."""
+    found = []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError) as err:
+        raise MarkerError(f"{path}: cannot tokenize ({err}); fix the Python syntax first") from err
+    lines = source.splitlines()
+    for tok in tokens:
+        if tok.type != tokenize.COMMENT:
+            continue
+        text = tok.string.strip()
+        if text in MARKERS:
+            row, col = tok.start
+            alone = lines[row - 1][:col].strip() == ""
+            found.append((row, text, alone))
+        elif "BEGIN SOLUTION" in text or "END SOLUTION" in text:
+            raise MarkerError(f"{path}:{tok.start[0]}: malformed marker {text!r}; "
+                              f"write exactly {BEGIN!r} or {END!r}")
+    return found
+
+
+def _enclosing_functions(tree: ast.AST) -> list[tuple[int, int, str]]:
+    """(line after the def, last line, dotted qualified name) for every function in the module."""
+    spans: list[tuple[int, int, str]] = []
+
+    def visit(node: ast.AST, prefix: list[str]) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                name = [*prefix, child.name]
+                spans.append((child.lineno + 1, child.end_lineno or child.lineno, ".".join(name)))
+                visit(child, name)
+            elif isinstance(child, ast.ClassDef):
+                visit(child, [*prefix, child.name])
+            else:
+                visit(child, prefix)
+
+    visit(tree, [])
+    return spans
+
+
+def _innermost(spans: list[tuple[int, int, str]], line: int) -> str | None:
+    best = None
+    for first, last, name in spans:
+        if first <= line <= last and (best is None or first >= best[0]):
+            best = (first, name)
+    return best[1] if best else None
+
+
+def _one_line_stub(line: str, lineno: int, tree: ast.Module, path: str) -> tuple[str, str]:
+    """Rewrite ``x = <expr>  # SOLUTION`` to ``x = ...  # TODO``; return (new line, removed expr)."""
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign)
+                and node.lineno == lineno and node.end_lineno == lineno and node.value is not None):
+            raw = line.encode("utf-8")
+            head = raw[: node.value.col_offset].decode("utf-8")
+            expr = raw[node.value.col_offset: node.value.end_col_offset].decode("utf-8")
+            return f"{head}...  # TODO\n", expr
+    raise MarkerError(f"{path}:{lineno}: '{ONE_LINE}' must end a one-line assignment "
+                      f"(x = <expr>  {ONE_LINE}); use the BEGIN/END block form otherwise")
+
+
+def strip_solutions(source: str, path: str, module: str, hw: str) -> Stripped:
+    """Strip every solution marker of one Python file.
+
+    source: the reference text; path: shown in errors; module: dotted module name
+    (``hw3_edugrad.ops``); hw: the homework folder name used in the NotImplementedError message.
+    Raises MarkerError for nested, unclosed, stray or misplaced markers.
+    """
+    markers = marker_comments(source, path)
+    if not markers:
+        return Stripped(source, [], [])
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as err:
+        raise MarkerError(f"{path}:{err.lineno}: syntax error in reference code: {err.msg}") from err
+    spans = _enclosing_functions(tree)
+    lines = source.splitlines(keepends=True)
+    out: list[str] = []
+    solution: list[str] = []
+    stubs: list[str] = []
+    by_line = {row: (text, alone) for row, text, alone in markers}
+    open_at: int | None = None
+    for lineno, line in enumerate(lines, start=1):
+        marker, alone = by_line.get(lineno, (None, True))
+        if marker in (BEGIN, END) and not alone:
+            raise MarkerError(f"{path}:{lineno}: {marker!r} must stand alone on its line")
+        if marker == BEGIN:
+            if open_at is not None:
+                raise MarkerError(f"{path}:{lineno}: nested {BEGIN!r} (the block opened at line "
+                                  f"{open_at} is not closed); markers never nest")
+            name = _innermost(spans, lineno)
+            if name is None:
+                raise MarkerError(f"{path}:{lineno}: {BEGIN!r} outside a function body; "
+                                  "solution blocks must sit inside a function or method")
+            open_at = lineno
+            indent = line[: len(line) - len(line.lstrip())]
+            qualified = f"{module}.{name}"
+            stubs.append(qualified)
+            out.append(f'{indent}raise NotImplementedError("{hw}: implement {qualified}")\n')
+        elif marker == END:
+            if open_at is None:
+                raise MarkerError(f"{path}:{lineno}: {END!r} without a matching {BEGIN!r}")
+            begin_line = lines[open_at - 1]
+            if line[: len(line) - len(line.lstrip())] != begin_line[: len(begin_line) - len(begin_line.lstrip())]:
+                raise MarkerError(f"{path}:{lineno}: {END!r} is not indented like its {BEGIN!r} "
+                                  f"at line {open_at}")
+            open_at = None
+        elif open_at is not None:
+            if marker == ONE_LINE:
+                raise MarkerError(f"{path}:{lineno}: '{ONE_LINE}' inside the block opened at line "
+                                  f"{open_at}; markers never nest")
+            solution.append(line.strip())
+        elif marker == ONE_LINE:
+            if _innermost(spans, lineno) is None:
+                raise MarkerError(f"{path}:{lineno}: '{ONE_LINE}' outside a function body")
+            new_line, expr = _one_line_stub(line, lineno, tree, path)
+            out.append(new_line)
+            solution.append(expr.strip())
+            stubs.append(f"{module}.{_innermost(spans, lineno)}")
+        else:
+            out.append(line)
+    if open_at is not None:
+        raise MarkerError(f"{path}:{open_at}: {BEGIN!r} is never closed by {END!r}")
+    text = "".join(out)
+    try:
+        ast.parse(text, filename=path)
+    except SyntaxError as err:
+        raise MarkerError(f"{path}: the stripped file does not parse (line {err.lineno}: {err.msg}); "
+                          "keep whole statements inside the markers") from err
+    return Stripped(text, [s for s in solution if s], stubs)
+
+
+def module_name(relpath: str) -> str:
+    """``hw3_edugrad/ops/relu.py`` -> ``hw3_edugrad.ops.relu``; ``pkg/__init__.py`` -> ``pkg``."""
+    parts = relpath.removesuffix(".py").split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)

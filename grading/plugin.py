@@ -1,0 +1,119 @@
+"""pytest plugin that the autograder loads into its child process (``-p grading.plugin``).
+
+It does nothing unless GRADING_CONFIG names a config file written by the parent. It reads that file
+and deletes it in ``pytest_configure``, before any test module (and so any submitted code) is
+imported. It then streams one signed JSON line per event over an inherited pipe:
+``item`` (collect mode: node id, points, visibility), ``start``, ``report`` (one per test phase),
+``collecterror`` and ``finish``. The parent verifies the HMAC of every line and trusts nothing else
+the child produces (exit code, files, stdout).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+
+import pytest
+
+_state: dict = {}
+MAX_TEXT = 3000
+
+
+def _send(event: dict) -> None:
+    line = json.dumps(event, sort_keys=True)
+    sig = hmac.new(_state["key"], line.encode("utf-8"), hashlib.sha256).hexdigest()
+    os.write(_state["fd"], f"{sig} {line}\n".encode())
+
+
+def _text(report) -> str:
+    text = str(report.longrepr) if report.longrepr is not None else ""
+    if len(text) > MAX_TEXT:
+        text = "...\n" + text[-MAX_TEXT:]
+    return text
+
+
+def points_and_visibility(item: pytest.Item) -> tuple[float, str]:
+    """Points from ``@pytest.mark.points(n)`` (default 1) and the Gradescope visibility of a test."""
+    marker = item.get_closest_marker("points")
+    points = float(marker.args[0]) if marker and marker.args else 1.0
+    if item.get_closest_marker("hidden") or item.get_closest_marker("after_due_date"):
+        return points, "after_due_date"
+    return points, "visible"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = os.environ.pop("GRADING_CONFIG", None)
+    if not path:
+        return
+    with open(path, encoding="utf-8") as handle:
+        settings = json.load(handle)
+    os.unlink(path)
+    _state.update(key=bytes.fromhex(settings["key"]), fd=int(settings["fd"]), mode=settings["mode"],
+                  only=set(settings.get("only") or []), imports=settings.get("import_modules") or [])
+    if settings.get("no_shrink"):
+        _skip_hypothesis_shrinking()
+
+
+def _skip_hypothesis_shrinking() -> None:
+    """Make a failing hypothesis test report its first failing example instead of shrinking it.
+
+    Loaded before any test module, so ``@settings(...)`` decorators inherit it. Used by the release
+    round-trip check, where every stubbed test fails and shrinking would only cost time.
+    """
+    try:
+        from hypothesis import Phase, settings
+    except ImportError:
+        return
+    settings.register_profile("grading-no-shrink", phases=[Phase.explicit, Phase.reuse, Phase.generate])
+    settings.load_profile("grading-no-shrink")
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    if not _state:
+        return
+    if _state["mode"] == "collect":
+        for item in items:
+            points, visibility = points_and_visibility(item)
+            _send({"ev": "item", "id": item.nodeid, "points": points, "visibility": visibility})
+    elif _state["only"]:
+        keep = [item for item in items if item.nodeid in _state["only"]]
+        dropped = [item for item in items if item.nodeid not in _state["only"]]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Import the modules the parent asked for (the release check); report failures as collect errors."""
+    if not _state:
+        return
+    import importlib
+    import traceback
+
+    for module in _state["imports"]:
+        try:
+            importlib.import_module(module)
+        except BaseException:  # any failure to import is what we report
+            _send({"ev": "collecterror", "id": f"import {module}", "text": traceback.format_exc()[-MAX_TEXT:]})
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if _state and report.failed:
+        _send({"ev": "collecterror", "id": report.nodeid, "text": _text(report)})
+
+
+def pytest_runtest_logstart(nodeid: str, location) -> None:
+    if _state:
+        _send({"ev": "start", "id": nodeid})
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if _state:
+        _send({"ev": "report", "id": report.nodeid, "when": report.when, "outcome": report.outcome,
+               "text": _text(report) if report.failed or report.skipped else ""})
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _state:
+        _send({"ev": "finish", "status": int(exitstatus)})

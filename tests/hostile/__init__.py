@@ -1,0 +1,1 @@
+"""Fixtures of the grading tests: a fake course and hostile submissions."""

@@ -1,0 +1,1 @@
+"""Course-wide pytest setup of the fake course."""

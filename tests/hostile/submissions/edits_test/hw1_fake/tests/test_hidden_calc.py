@@ -1,0 +1,6 @@
+def test_add():
+    pass
+
+
+def test_add_negative():
+    pass

@@ -1,0 +1,23 @@
+"""Hostile: ends the test process while it is being imported."""
+import os
+
+os._exit(0)
+
+
+def add(a: int, b: int) -> int:
+    if not isinstance(a, int) or not isinstance(b, int):
+        raise TypeError("add expects two integers")
+    return a + b
+
+
+def mul(a: int, b: int) -> int:
+    return a * b
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+class Counter:
+    def count(self, items: list, item: object) -> int:
+        return items.count(item)

@@ -1,0 +1,21 @@
+"""Hostile: mul ends the test process with os._exit(0)."""
+import os
+
+
+def add(a: int, b: int) -> int:
+    if not isinstance(a, int) or not isinstance(b, int):
+        raise TypeError("add expects two integers")
+    return a + b
+
+
+def mul(a: int, b: int) -> int:
+    os._exit(0)
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+class Counter:
+    def count(self, items: list, item: object) -> int:
+        return items.count(item)
