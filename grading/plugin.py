@@ -34,8 +34,13 @@ def _text(report) -> str:
 
 
 def points_and_visibility(item: pytest.Item) -> tuple[float, str]:
-    """Points from ``@pytest.mark.points(n)`` (default 1) and the Gradescope visibility of a test."""
-    marker = item.get_closest_marker("points")
+    """Points from ``@pytest.mark.points(n)`` (default 1) and the Gradescope visibility of a test.
+
+    A mark on one parameter (``pytest.param(x, marks=pytest.mark.points(0))``) wins over the
+    function's own mark, which pytest would otherwise find first.
+    """
+    parameter_marks = getattr(getattr(item, "callspec", None), "marks", [])
+    marker = next((m for m in parameter_marks if m.name == "points"), None) or item.get_closest_marker("points")
     points = float(marker.args[0]) if marker and marker.args else 1.0
     if item.get_closest_marker("hidden") or item.get_closest_marker("after_due_date"):
         return points, "after_due_date"

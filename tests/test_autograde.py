@@ -149,3 +149,24 @@ def test_grade_all_csv(graded, tmp_path):
 def test_grade_rejects_an_unknown_homework(template):
     with pytest.raises(ValueError, match="no homework 'hw7_nope'"):
         grade(template, "hw7_nope", Path("."), LIMITS)
+
+
+def test_points_of_one_parameter_override_the_functions(tmp_path):
+    from grading.plugin import points_and_visibility
+
+    (tmp_path / "test_sample.py").write_text(
+        "import pytest\n\n"
+        "@pytest.mark.points(4)\n"
+        "@pytest.mark.parametrize('x', [1, pytest.param(2, marks=pytest.mark.points(0))])\n"
+        "def test_x(x):\n    pass\n\n"
+        "@pytest.mark.hidden\ndef test_plain():\n    pass\n"
+    )
+    found = {}
+
+    class Recorder:
+        def pytest_collection_modifyitems(self, items):
+            found.update({item.name: points_and_visibility(item) for item in items})
+
+    pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", str(tmp_path)], plugins=[Recorder()])
+    expected = {"test_x[1]": (4.0, "visible"), "test_x[2]": (0.0, "visible"), "test_plain": (1.0, "after_due_date")}
+    assert found == expected, f"expected {expected} but got {found}"

@@ -9,6 +9,7 @@ TASK_MARKERS = {
     "task_engine": "the given graph engine (backward, accumulation, no_grad), run through your operations",
     "task_nn": "edugrad.nn: Linear and the Module machinery",
     "task_optim": "edugrad.optim: SGD, Adagrad, Adam against torch.optim",
+    "task_word2vec": "word2vec.py: the SGNS loss as an edugrad graph (sgns_loss_of_vectors, sgns_loss)",
 }
 
 

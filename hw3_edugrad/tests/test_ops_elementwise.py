@@ -30,6 +30,9 @@ UNARY = {
     "log_sigmoid": (ops.log_sigmoid, torch.nn.functional.logsigmoid),
 }
 
+# relu is given (the handout's worked example), so its checks are worth no points.
+UNARY_PARAMS = [pytest.param(name, marks=pytest.mark.points(0)) if name == "relu" else name for name in UNARY]
+
 
 def _domain(name: str, x: np.ndarray) -> np.ndarray:
     """Move inputs into the operation's domain: log needs x > 0; relu's kink at 0 is avoided."""
@@ -82,7 +85,7 @@ def test_binary_ops_finite_differences(name):
 
 
 @pytest.mark.points(4)
-@pytest.mark.parametrize("name", list(UNARY))
+@pytest.mark.parametrize("name", UNARY_PARAMS)
 @FAST
 @given(x=hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=3, max_side=4), elements=st.floats(-5, 5)))
 def test_unary_ops_match_torch(name, x):
@@ -91,7 +94,7 @@ def test_unary_ops_match_torch(name, x):
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("name", list(UNARY))
+@pytest.mark.parametrize("name", UNARY_PARAMS)
 def test_unary_ops_finite_differences(name):
     x = _domain(name, np.random.default_rng(2).normal(size=(3, 4)) * 2)
     check_with_finite_differences(UNARY[name][0], [x], name)

@@ -1,0 +1,208 @@
+"""word2vec in edugrad: the SGNS loss and its gradients against torch autograd, hw2's hand-written
+gradients and a hand computation; the sparse training step; and the lecture's two small graphs
+(the backpropagation example f(x; a, b) = (ax + b)^2 and the XOR network) run through edugrad."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from hw2_word2vec.sgns import SGNSModel, sgns_loss_and_gradients
+from hw3_edugrad.edugrad import Tensor, ops
+from hw3_edugrad.word2vec import EdugradSGNS, scatter_add_rows, sgns_loss, sgns_loss_of_vectors, used_rows
+
+
+def assert_close(actual, expected, what: str, rtol: float = 1e-7, atol: float = 1e-9) -> None:
+    actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    assert actual.shape == expected.shape, f"{what}: expected shape {expected.shape} but got {actual.shape}"
+    if not np.allclose(actual, expected, rtol=rtol, atol=atol):
+        worst = np.unravel_index(np.argmax(np.abs(actual - expected)), actual.shape) if actual.ndim else ()
+        raise AssertionError(f"{what}: expected {expected[worst]!r} but got {actual[worst]!r} "
+                             f"at index {tuple(int(i) for i in worst)}")
+
+
+def random_batch(vocab_size: int = 12, dim: int = 6, batch: int = 9, k: int = 4, seed: int = 0):
+    """float64 tables E, C [V, d] and a batch whose indices repeat (rows used several times)."""
+    rng = np.random.default_rng(seed)
+    E = rng.normal(0, 0.5, (vocab_size, dim))
+    C = rng.normal(0, 0.5, (vocab_size, dim))
+    targets = rng.integers(0, vocab_size, batch)
+    targets[1] = targets[0]                                   # a repeated target
+    contexts = rng.integers(0, vocab_size, batch)
+    negatives = rng.integers(0, vocab_size, (batch, k))
+    negatives[0, 1] = contexts[0]                             # a context word also drawn as a negative
+    return E, C, targets, contexts, negatives
+
+
+def edugrad_loss_and_table_grads(E, C, targets, contexts, negatives):
+    E_t, C_t = Tensor(E.copy(), requires_grad=True), Tensor(C.copy(), requires_grad=True)
+    loss = sgns_loss(E_t, C_t, targets, contexts, negatives)
+    assert loss.size == 1, f"sgns_loss must return a single number, got shape {loss.shape}"
+    loss.backward()
+    return loss.item(), E_t.grad, C_t.grad
+
+
+@pytest.mark.points(2)
+@pytest.mark.task_word2vec
+def test_sgns_loss_and_gradients_match_torch_autograd():
+    E, C, targets, contexts, negatives = random_batch()
+    loss, grad_E, grad_C = edugrad_loss_and_table_grads(E, C, targets, contexts, negatives)
+
+    E_ref, C_ref = torch.tensor(E, requires_grad=True), torch.tensor(C, requires_grad=True)
+    e = E_ref[torch.from_numpy(targets)]                                     # [B, d]
+    positive = (e * C_ref[torch.from_numpy(contexts)]).sum(1)                # [B]
+    negative = (e[:, None, :] * C_ref[torch.from_numpy(negatives)]).sum(2)   # [B, k]
+    ref_loss = -(torch.nn.functional.logsigmoid(positive).sum() + torch.nn.functional.logsigmoid(-negative).sum())
+    ref_loss.backward()
+
+    assert_close(loss, ref_loss.item(), "SGNS loss (summed over the batch)")
+    assert_close(grad_E, E_ref.grad.numpy(), "d loss / d E")
+    assert_close(grad_C, C_ref.grad.numpy(), "d loss / d C")
+
+
+@pytest.mark.points(2)
+@pytest.mark.task_word2vec
+def test_sgns_loss_and_gradients_match_hw2_hand_written_ones():
+    E, C, targets, contexts, negatives = random_batch(vocab_size=20, dim=8, batch=16, k=5, seed=1)
+    loss, grad_E, grad_C = edugrad_loss_and_table_grads(E, C, targets, contexts, negatives)
+
+    ref_loss, grad_target, grad_context, grad_negatives = sgns_loss_and_gradients(E[targets], C[contexts], C[negatives])
+    ref_E, ref_C = np.zeros_like(E), np.zeros_like(C)
+    np.add.at(ref_E, targets, grad_target)
+    np.add.at(ref_C, contexts, grad_context)
+    np.add.at(ref_C, negatives.reshape(-1), grad_negatives.reshape(-1, E.shape[1]))
+    assert_close(loss, ref_loss, "SGNS loss vs hw2", rtol=0, atol=1e-6)
+    assert_close(grad_E, ref_E, "d loss / d E vs hw2's grad_target scattered into E", rtol=0, atol=1e-6)
+    assert_close(grad_C, ref_C, "d loss / d C vs hw2's grad_context + grad_negatives", rtol=0, atol=1e-6)
+
+
+@pytest.mark.points(2)
+@pytest.mark.task_word2vec
+def test_loss_of_looked_up_vectors_matches_hw2_gradients():
+    E, C, targets, contexts, negatives = random_batch(vocab_size=15, dim=7, batch=10, k=3, seed=4)
+    target_vectors = Tensor(E[targets], requires_grad=True)                                         # [B, d]
+    context_vectors = Tensor(C[np.concatenate([contexts[:, None], negatives], 1)], requires_grad=True)  # [B, 1+k, d]
+    loss = sgns_loss_of_vectors(target_vectors, context_vectors)
+    loss.backward()
+    ref_loss, grad_target, grad_context, grad_negatives = sgns_loss_and_gradients(E[targets], C[contexts], C[negatives])
+    assert_close(loss.item(), ref_loss, "SGNS loss of the looked-up vectors vs hw2", rtol=0, atol=1e-6)
+    assert_close(target_vectors.grad, grad_target, "d loss / d target_vectors vs hw2's grad_target", rtol=0, atol=1e-6)
+    assert_close(context_vectors.grad[:, 0], grad_context, "d loss / d context_vectors[:, 0] vs hw2's grad_context",
+                 rtol=0, atol=1e-6)
+    assert_close(context_vectors.grad[:, 1:], grad_negatives,
+                 "d loss / d context_vectors[:, 1:] vs hw2's grad_negatives", rtol=0, atol=1e-6)
+
+
+@pytest.mark.task_word2vec
+def test_sgns_loss_of_one_pair_by_hand():
+    # e = E[0] = (1, 2), c = C[1] = (0.5, 0), one negative n = C[2] = (0, -1):
+    # e.c = 0.5 and e.n = -2, so L = -log σ(0.5) - log σ(2);
+    # dL/de = (σ(0.5) - 1) c + σ(-2) n, dL/dc = (σ(0.5) - 1) e, dL/dn = σ(-2) e
+    E = np.array([[1.0, 2.0], [0.0, 0.0], [0.0, 0.0]])
+    C = np.array([[0.0, 0.0], [0.5, 0.0], [0.0, -1.0]])
+    loss, grad_E, grad_C = edugrad_loss_and_table_grads(E, C, np.array([0]), np.array([1]), np.array([[2]]))
+    sig = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731
+    assert_close(loss, -math.log(sig(0.5)) - math.log(sig(2.0)), "loss of one pair")
+    assert_close(grad_E[0], (sig(0.5) - 1) * C[1] + sig(-2.0) * C[2], "d loss / d E[target]")
+    assert_close(grad_C[1], (sig(0.5) - 1) * E[0], "d loss / d C[context]")
+    assert_close(grad_C[2], sig(-2.0) * E[0], "d loss / d C[negative]")
+    assert not grad_E[1:].any() and not grad_C[0].any(), "rows the batch does not use must get zero gradient"
+
+
+@pytest.mark.task_word2vec
+def test_sgns_loss_stays_finite_for_large_scores():
+    E = np.array([[40.0, 0.0]])
+    C = np.array([[40.0, 0.0], [-40.0, 0.0]])
+    loss, grad_E, _ = edugrad_loss_and_table_grads(E, C, np.array([0]), np.array([1]), np.array([[0]]))
+    # scores: e.c = -1600 (σ ~ 0, so -log σ ~ 1600) and e.n = 1600 (-log σ(-1600) ~ 1600)
+    assert_close(loss, 3200.0, "loss with scores of ±1600 (log_sigmoid must not overflow)", rtol=1e-9)
+    assert np.all(np.isfinite(grad_E)), f"expected finite gradients but got {grad_E}"
+
+
+@pytest.mark.points(2)
+@pytest.mark.task_word2vec
+def test_step_matches_hw2_step_and_touches_only_used_rows():
+    E, C, targets, contexts, negatives = random_batch(vocab_size=30, dim=5, batch=12, k=3, seed=2)
+    numpy_model = SGNSModel(30, 5, np.random.default_rng(0))
+    edugrad_model = EdugradSGNS(30, 5, np.random.default_rng(0))
+    for model in (numpy_model, edugrad_model):
+        model.target_embeddings, model.context_embeddings = E.copy(), C.copy()
+    for _ in range(3):  # three steps on the same batch: the second and third see updated rows
+        got = edugrad_model.step(targets, contexts, negatives, lr=0.1)  # first: a stub fails with its own message
+        assert_close(got, numpy_model.step(targets, contexts, negatives, lr=0.1), "loss returned by step",
+                     rtol=0, atol=1e-6)
+    assert_close(edugrad_model.target_embeddings, numpy_model.target_embeddings, "E after 3 steps", rtol=0, atol=1e-6)
+    assert_close(edugrad_model.context_embeddings, numpy_model.context_embeddings, "C after 3 steps", rtol=0, atol=1e-6)
+    unused = np.setdiff1d(np.arange(30), targets)
+    assert np.array_equal(edugrad_model.target_embeddings[unused], E[unused]), "rows of E no target uses changed"
+    table, updates = np.zeros((30, 5)), np.arange(len(targets) * 5, dtype=np.float64).reshape(-1, 5)
+    scatter_add_rows(table, targets, updates, scale=-0.5)
+    expected_table = np.zeros((30, 5))
+    np.add.at(expected_table, targets, -0.5 * updates)
+    assert_close(table, expected_table, "scatter_add_rows with repeated rows vs np.add.at")
+    rows, positions = used_rows(targets, num_rows=30)
+    expected_rows, expected_positions = np.unique(targets, return_inverse=True)
+    assert rows.tolist() == expected_rows.tolist(), f"used_rows: expected rows {expected_rows} but got {rows}"
+    assert positions.tolist() == expected_positions.tolist(), (
+        f"used_rows: expected {expected_positions} but got {positions}"
+    )
+
+
+@pytest.mark.task_word2vec
+def test_model_starts_like_hw2_and_stays_float32():
+    numpy_model = SGNSModel(50, 8, np.random.default_rng(3))
+    edugrad_model = EdugradSGNS(50, 8, np.random.default_rng(3))
+    assert np.array_equal(edugrad_model.target_embeddings, numpy_model.target_embeddings), "E must start as hw2's"
+    assert np.array_equal(edugrad_model.context_embeddings, numpy_model.context_embeddings), "C must start as hw2's"
+    edugrad_model.context_embeddings[:] = 0.1
+    edugrad_model.step(np.array([1, 2]), np.array([3, 4]), np.array([[5], [6]]), lr=0.05)
+    for table in (edugrad_model.target_embeddings, edugrad_model.context_embeddings):
+        assert table.dtype == np.float32, f"expected float32 tables after a step but got {table.dtype}"
+
+
+# ---- the lecture's examples, run through edugrad ---------------------------------------------------
+
+
+@pytest.mark.task_engine
+@pytest.mark.parametrize(("x", "a", "b"), [(3.0, 2.0, 1.0), (-1.5, 0.5, 4.0)])
+def test_backprop_example_matches_the_hand_derived_gradients(x, a, b):
+    # f(x; a, b) = (ax + b)^2. With u = ax + b: df/du = 2u, so df/da = 2(ax + b)x, df/db = 2(ax + b),
+    # df/dx = 2(ax + b)a. For x = 3, a = 2, b = 1: u = 7, f = 49, df/da = 42, df/db = 14, df/dx = 28.
+    xt, at, bt = (Tensor(np.array(v), requires_grad=True) for v in (x, a, b))
+    f = ops.power(ops.add(ops.multiply(at, xt), bt), exponent=2)
+    f.backward()
+    u = a * x + b
+    assert_close(f.item(), u**2, "f(x; a, b)")
+    assert_close(at.grad, 2 * u * x, "df/da = 2(ax + b)x")
+    assert_close(bt.grad, 2 * u, "df/db = 2(ax + b)")
+    assert_close(xt.grad, 2 * u * a, "df/dx = 2(ax + b)a")
+    if (x, a, b) == (3.0, 2.0, 1.0):
+        assert (f.item(), at.grad, bt.grad, xt.grad) == (49.0, 42.0, 14.0, 28.0), "the handout's worked numbers"
+
+
+# The XOR network: hidden units OR and NAND, output AND of the two. The lecture leaves the weights
+# open; these are the usual hand-picked ones (large, so each sigmoid is nearly 0 or 1).
+XOR_HIDDEN_W = np.array([[20.0, -20.0], [20.0, -20.0]])  # columns: OR, NAND; rows: p, q
+XOR_HIDDEN_B = np.array([-10.0, 30.0])
+XOR_OUT_W = np.array([[20.0], [20.0]])                     # AND of (OR, NAND)
+XOR_OUT_B = np.array([-30.0])
+
+
+@pytest.mark.task_engine
+def test_xor_network_forward_values_by_hand():
+    inputs = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])  # rows: (a_p, a_q)
+    hidden = ops.sigmoid(ops.add(ops.matmul(Tensor(inputs), Tensor(XOR_HIDDEN_W)), Tensor(XOR_HIDDEN_B)))  # [4, 2]
+    output = ops.sigmoid(ops.add(ops.matmul(hidden, Tensor(XOR_OUT_W)), Tensor(XOR_OUT_B)))              # [4, 1]
+    sig = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    for row, (p, q) in enumerate(inputs):
+        a_or, a_nand = sig(20 * p + 20 * q - 10), sig(-20 * p - 20 * q + 30)
+        a_and = sig(20 * a_or + 20 * a_nand - 30)
+        assert_close(hidden.value[row], [a_or, a_nand], f"(a_or, a_nand) for input ({p:g}, {q:g})")
+        assert_close(output.value[row, 0], a_and, f"a_and for input ({p:g}, {q:g})")
+    # e.g. input (1, 0): a_or = σ(10) = 0.99995, a_nand = σ(10) = 0.99995, a_and = σ(9.998) = 0.99995
+    assert_close(output.value[2, 0], 0.9999545, "a_and for (1, 0)", rtol=0, atol=1e-6)
+    assert np.round(output.value[:, 0]).tolist() == [0.0, 1.0, 1.0, 0.0], (
+        f"expected XOR outputs [0, 1, 1, 0] but got {output.value[:, 0]}"
+    )
