@@ -31,10 +31,10 @@ from common.data import read_ptb
 from common.fileio import atomic_write_json, atomic_write_text
 from common.run import REPO_ROOT
 from common.skipgram import SkipGramData
+from common.skipgram_run import train_skipgram
 from common.vocabulary import Vocabulary
 from common.word_vectors import WordVectors, wordsim_spearman
 from hw2_word2vec.sgns import SGNSModel
-from hw2_word2vec.train import train_sgns
 
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 SPEED_TARGET = 0.5        # ours / gensim words per second
@@ -52,7 +52,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     ours_speed, gensim_speed = [], []
     for _ in range(args.rounds):
         model = SGNSModel(len(vocab), args.dim, np.random.default_rng(args.seed))
-        history = train_sgns(model, data, args.epochs, args.batch_size, args.lr)
+        history = train_skipgram(model, data, args.epochs, args.batch_size, args.lr)
         ours_speed.append(history.words_per_second)
         ours_spearman = wordsim_spearman(WordVectors(vocab.tokens, model.target_embeddings)).spearman
 

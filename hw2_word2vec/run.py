@@ -5,113 +5,29 @@
 
 Writes ``vectors.txt`` (word2vec text format), ``vocab.tsv``, ``loss.png``, ``pca.png`` and
 ``metrics.json`` (WordSim-353 Spearman, OOV pairs, nearest neighbours, words/s) into
-``runs/hw2_word2vec/<run id>/``.
+``runs/hw2_word2vec/<run id>/`` (the shared word2vec run of common/skipgram_run.py).
 """
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from common.plots import plot_curves, plot_scatter_labels
-from common.run import Run, run_cli, summary_row
-from common.skipgram import SkipGramData
-from common.vocabulary import Vocabulary
-from common.word_vectors import WordVectors, pca_2d, wordsim_spearman
+from common.run import Run, run_cli
+from common.skipgram_run import SkipGramConfig, run_skipgram
 from hw2_word2vec.corpus import CorpusName, corpus_label, load_corpus
 from hw2_word2vec.sgns import SGNSModel
-from hw2_word2vec.train import train_sgns
 
 
 @dataclass
-class Config:
-    seed: int = 0
+class Config(SkipGramConfig):
     corpus: CorpusName = "ptb"            # ptb | ptb+sst (SST train sentences added, lower-cased)
     data: Path | None = None              # data folder holding sst/ (only for ptb+sst)
-    max_sentences: int | None = None      # keep only the first lines (tiny runs and tests)
-    min_freq: int = 5                     # word2vec's min_count: rarer words are dropped
-    dim: int = 100
-    window: int = 5                       # largest window; each position draws its size from 1..window
-    negatives: int = 5                    # k
-    subsample: float = 1e-3               # Mikolov's t (see README: why not 1e-5 on 1M tokens)
-    epochs: int = 5
-    batch_size: int = 4096                # pairs per numpy update
-    lr: float = 0.025                     # initial learning rate, decays linearly
-    min_lr_fraction: float = 1e-4
-    probes: list[str] = field(default_factory=lambda: ["money", "president", "stock", "japan", "good", "computer"])
-    neighbours: int = 8
-    pca_words: list[str] = field(default_factory=lambda: [
-        "monday", "friday", "january", "march", "june", "japan", "germany", "france", "britain",
-        "dollar", "yen", "buy", "sell", "bought", "sold", "president", "chairman", "director",
-    ])
-
-    def __post_init__(self) -> None:
-        if self.negatives < 1:
-            raise ValueError(f"negatives must be >= 1 (one positive needs at least one negative), got {self.negatives}")
-        if self.window < 1 or self.dim < 1 or self.epochs < 1 or self.batch_size < 1 or self.min_freq < 1:
-            raise ValueError("window, dim, epochs, batch_size and min_freq must all be >= 1")
-        if self.lr <= 0 or self.subsample < 0:
-            raise ValueError(f"need lr > 0 and subsample >= 0, got lr={self.lr}, subsample={self.subsample}")
 
 
 def main(config: Config, run: Run) -> dict[str, Any]:
-    dataset = corpus_label(config.corpus, config.max_sentences)
     sentences = load_corpus(config.corpus, config.data, config.max_sentences)
-    vocab = Vocabulary.from_tokens(sentences, specials=(), min_freq=config.min_freq)
-    if len(vocab) == 0:
-        raise ValueError(f"no word occurs {config.min_freq} times; lower min_freq or use more text")
-    vocab.save(run.path("vocab.tsv"))
-    data = SkipGramData(sentences, vocab, config.window, config.negatives, config.subsample, config.seed)
-    kept = float(np.sum(data.keep_probabilities[data.ids])) / data.num_tokens
-    run.log(f"{dataset}: {sum(map(len, sentences)):,} tokens, {data.num_tokens:,} in the vocabulary of "
-            f"{len(vocab):,} words (min_freq {config.min_freq}); subsampling t={config.subsample:g} keeps "
-            f"{kept:.1%} of the tokens on average")
-    for word in config.probes + config.pca_words:
-        if word not in vocab:
-            raise ValueError(f"probe word {word!r} is not in the vocabulary; choose words that occur at least "
-                             f"{config.min_freq} times in {dataset} (--probes / --pca_words) or lower min_freq")
-
-    model = SGNSModel(len(vocab), config.dim, np.random.default_rng(config.seed))
-    history = train_sgns(model, data, config.epochs, config.batch_size, config.lr, config.min_lr_fraction,
-                         progress=lambda it, desc, total: run.progress(it, desc, total=total))
-    threads = os.environ.get("OMP_NUM_THREADS") or os.environ.get("OPENBLAS_NUM_THREADS") or "default"
-    run.log(f"trained {history.pairs:,} pairs in {history.seconds:.1f} s: {history.words_per_second:,.0f} words/s "
-            f"(BLAS threads: {threads}); final loss per pair {history.loss[-1]:.3f}")
-
-    vectors = WordVectors(vocab.tokens, model.target_embeddings)
-    vectors.save(run.path("vectors.txt"))
-    similarity = wordsim_spearman(vectors)
-    run.log(f"WordSim-353: Spearman {similarity.spearman:.3f} on {similarity.pairs_used} pairs "
-            f"({similarity.oov_pairs} pairs skipped: a word outside the vocabulary)")
-    neighbours = {word: vectors.nearest(word, config.neighbours) for word in config.probes}
-    for word, near in neighbours.items():
-        run.log(f"  {word}: " + ", ".join(f"{w} ({cos:.2f})" for w, cos in near))
-
-    plot_curves({"train": ([p * config.epochs for p in history.progress], history.loss)}, run.path("loss.png"),
-                xlabel="epoch", ylabel="mean SGNS loss per pair", title=f"SGNS on {dataset}")
-    plot_scatter_labels(pca_2d(vectors.vectors_of(config.pca_words)), config.pca_words, run.path("pca.png"),
-                        title="word vectors, first two principal components")
-    return {
-        "vocab_size": len(vocab),
-        "tokens": data.num_tokens,
-        "pairs": history.pairs,
-        "train_seconds": round(history.seconds, 2),
-        "words_per_second": round(history.words_per_second),
-        "blas_threads": threads,
-        "final_loss": history.loss[-1],
-        "loss_curve": {"epochs": [p * config.epochs for p in history.progress], "loss": history.loss},
-        "wordsim353": {"spearman": similarity.spearman, "pairs_used": similarity.pairs_used,
-                       "oov_pairs": similarity.oov_pairs},
-        "neighbours": {word: [[w, round(c, 4)] for w, c in near] for word, near in neighbours.items()},
-        "summary": [
-            summary_row(dataset, "WordSim-353 Spearman", round(similarity.spearman, 4)),
-            summary_row(dataset, "WordSim-353 OOV pairs", similarity.oov_pairs),
-            summary_row(dataset, "words/s", round(history.words_per_second)),
-        ],
-    }
+    return run_skipgram(config, run, sentences, corpus_label(config.corpus, config.max_sentences), SGNSModel)
 
 
 if __name__ == "__main__":

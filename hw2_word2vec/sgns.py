@@ -120,18 +120,6 @@ def scatter_add(
     # END SOLUTION
 
 
-def linear_decay_lr(initial_lr: float, progress: float, min_fraction: float = 1e-4) -> float:
-    """word2vec's schedule: the learning rate falls linearly from `initial_lr` (progress 0) towards 0
-    (progress 1), but never below ``initial_lr * min_fraction``.
-
-    progress: the fraction of training done, in [0, 1].
-    """
-    assert 0.0 <= progress <= 1.0 + 1e-9, f"expected progress in [0, 1], got {progress}"
-    # BEGIN SOLUTION
-    return initial_lr * max(1.0 - progress, min_fraction)
-    # END SOLUTION
-
-
 class SGNSModel:
     """Target embeddings E [V, d] and context embeddings C [V, d] (float32), trained by SGD.
 

@@ -8,7 +8,6 @@ TASKS = {
     "task_sgns_loss": "the value of sgns_loss_and_gradients' loss (sgns.py)",
     "task_gradients": "the gradients of sgns_loss_and_gradients (sgns.py)",
     "task_scatter": "scatter_add with repeated rows (sgns.py)",
-    "task_lr": "linear_decay_lr (sgns.py)",
     "task_model": "SGNSModel.step, the whole update (sgns.py)",
     "task_run": "an end-to-end training run (uses every task)",
 }

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from common.skipgram import SkipGramData
+from common.skipgram_run import train_skipgram
 from common.vocabulary import Vocabulary
 from common.word_vectors import WordVectors
 from hw2_word2vec.sgns import SGNSModel, scatter_add, sgns_loss_and_gradients
-from hw2_word2vec.train import train_sgns
 
 pytestmark = pytest.mark.hidden
 
@@ -55,7 +55,7 @@ def test_vectors_learn_two_topics() -> None:
     vocab = Vocabulary.from_tokens(sentences, specials=())
     data = SkipGramData(sentences, vocab, window=3, negatives=3, subsample=0.0, seed=0)
     model = SGNSModel(len(vocab), 10, np.random.default_rng(0))
-    train_sgns(model, data, epochs=3, batch_size=32, lr=0.025)
+    train_skipgram(model, data, epochs=3, batch_size=32, lr=0.025)
     vectors = WordVectors(vocab.tokens, model.target_embeddings)
     for topic in topics:
         for word in topic:

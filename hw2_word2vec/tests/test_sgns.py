@@ -9,7 +9,6 @@ import torch
 from common.gradcheck import check_gradient
 from hw2_word2vec.sgns import (
     SGNSModel,
-    linear_decay_lr,
     log_sigmoid,
     scatter_add,
     sgns_loss_and_gradients,
@@ -141,15 +140,6 @@ def test_score_gradients_by_hand() -> None:
     expected_loss = np.log(2.0) + np.log(2.0) + np.log(4.0)      # -log σ(0) - log σ(-0) - log σ(-log 3)
     assert loss == pytest.approx(expected_loss), f"expected loss {expected_loss} but got {loss}"
     assert np.allclose(d_scores, [[-0.5, 0.5, 0.75]]), f"expected [[-0.5, 0.5, 0.75]] but got {d_scores}"
-
-
-@pytest.mark.task_lr
-@pytest.mark.points(1)
-def test_linear_decay_lr() -> None:
-    assert linear_decay_lr(0.025, 0.0) == pytest.approx(0.025)
-    assert linear_decay_lr(0.025, 0.5) == pytest.approx(0.0125)
-    assert linear_decay_lr(0.025, 1.0, min_fraction=1e-4) == pytest.approx(0.025 * 1e-4)
-    assert linear_decay_lr(0.1, 0.99, min_fraction=0.05) == pytest.approx(0.005)
 
 
 @pytest.mark.task_model
