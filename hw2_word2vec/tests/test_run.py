@@ -29,6 +29,17 @@ def test_small_run_writes_every_output(tmp_path: Path) -> None:
     assert len(metrics["neighbours"]["stock"]) == 8
 
 
+@pytest.mark.task_run
+@pytest.mark.points(1)
+def test_same_seed_same_numbers(tmp_path: Path) -> None:
+    first, second = (execute("hw2_word2vec", Config(**SMALL), main, runs_root=tmp_path, run_id=name)
+                     for name in ("first", "second"))
+    for key in ("loss_curve", "wordsim353", "neighbours"):
+        assert first[key] == second[key], f"expected the same {key} twice but got {first[key]} and {second[key]}"
+    vectors = [(tmp_path / "hw2_word2vec" / name / "vectors.txt").read_bytes() for name in ("first", "second")]
+    assert vectors[0] == vectors[1], "expected identical vectors.txt files from the same seed"
+
+
 @pytest.mark.points(0)  # given code
 def test_bad_configs_name_the_fix(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="negatives must be >= 1"):
