@@ -12,6 +12,7 @@ import yaml
 from common.config import load_config
 from common.report import discover_homeworks
 from common.run import REPO_ROOT
+from grading.markers import BEGIN
 
 HOMEWORKS = discover_homeworks()
 REQUIRED_FILES = ("__init__.py", "README.md", "config.yaml", "config.quick.yaml", "run.py", "manifest.yaml", "tests")
@@ -49,8 +50,8 @@ def test_manifest_lists_existing_files_that_hold_solutions(hw):
         path = REPO_ROOT / hw / name
         assert path.is_file(), f"{hw}/manifest.yaml lists {name}, which does not exist"
         if path.suffix == ".py":
-            assert "# BEGIN SOLUTION" in path.read_text(encoding="utf-8"), (
-                f"{hw}/{name} is editable but holds no solution block; expected at least one '# BEGIN SOLUTION'"
+            assert BEGIN in path.read_text(encoding="utf-8"), (
+                f"{hw}/{name} is editable but holds no solution block; expected at least one '{BEGIN}'"
             )
 
 
