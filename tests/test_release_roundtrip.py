@@ -11,7 +11,7 @@ import pytest
 
 from grading.autograde import Limits, run_child
 from grading.course import HW_PATTERN, find_homeworks, get_homework, imported_homeworks
-from grading.markers import marker_comments
+from grading.markers import BEGIN, marker_comments
 from grading.release import build_release, write_tree
 from grading.template import build_template
 from tests.hostile.helpers import REPO
@@ -19,6 +19,17 @@ from tests.hostile.helpers import REPO
 HOMEWORKS = [hw.name for hw in find_homeworks(REPO)]
 LIMITS = Limits(test_timeout=60, collect_timeout=120, total_timeout=240)
 MIN_LEAK_LENGTH = 16  # shorter solution lines ("return x") may legitimately appear elsewhere
+
+
+@pytest.mark.parametrize("hw", HOMEWORKS)
+def test_every_editable_python_file_holds_a_solution_block(hw):
+    homework = get_homework(REPO, hw)
+    for name in homework.editable:
+        path = REPO / hw / name
+        if path.suffix == ".py":
+            assert BEGIN in path.read_text(encoding="utf-8"), (
+                f"{hw}/{name} is editable but holds no solution block; expected at least one '{BEGIN}'"
+            )
 
 
 @pytest.fixture(scope="session")
