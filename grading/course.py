@@ -26,13 +26,14 @@ class Homework:
     """One homework folder ``hwN_name`` with its manifest.
 
     editable: paths relative to the folder that a student submits; solution_only: paths (files or
-    folders) left out of the release.
+    folders) left out of the release; tasks: (pytest marker, description) pairs, one per task.
     """
 
     name: str
     number: int
     editable: tuple[str, ...]
     solution_only: tuple[str, ...]
+    tasks: tuple[tuple[str, str], ...] = ()
 
     def is_solution_only(self, rel: str) -> bool:
         """Is `rel` (relative to the homework folder) solution-only?"""
@@ -54,10 +55,13 @@ def load_homework(root: Path, name: str) -> Homework:
         raise CourseError(f"{path} is missing; every homework lists its editable files there")
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
-        raise CourseError(f"{path}: expected a mapping with 'editable' and optional 'solution_only'")
-    unknown = set(data) - {"editable", "solution_only"}
+        raise CourseError(f"{path}: expected a mapping with 'editable' and optional 'solution_only', 'tasks'")
+    unknown = set(data) - {"editable", "solution_only", "tasks"}
     if unknown:
-        raise CourseError(f"{path}: unknown keys {sorted(unknown)}; allowed: editable, solution_only")
+        raise CourseError(f"{path}: unknown keys {sorted(unknown)}; allowed: editable, solution_only, tasks")
+    tasks = data.get("tasks") or {}
+    if not isinstance(tasks, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tasks.items()):
+        raise CourseError(f"{path}: 'tasks' must map marker names to descriptions, e.g. task_zipf: fit (zipf.py)")
     editable = data.get("editable") or []
     solution_only = data.get("solution_only") or []
     for key, value in (("editable", editable), ("solution_only", solution_only)):
@@ -72,7 +76,7 @@ def load_homework(root: Path, name: str) -> Homework:
     for rel in editable:
         if not (root / name / rel).is_file():
             raise CourseError(f"{path}: editable file {rel!r} does not exist in {name}/")
-    return Homework(name, int(match.group(1)), tuple(editable), tuple(solution_only))
+    return Homework(name, int(match.group(1)), tuple(editable), tuple(solution_only), tuple(tasks.items()))
 
 
 def find_homeworks(root: Path) -> list[Homework]:

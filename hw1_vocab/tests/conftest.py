@@ -1,44 +1,31 @@
-"""hw1 test setup: one marker per task (``pytest hw1_vocab -m task_zipf``) and data fixtures."""
+"""hw1 test fixtures: the real SST data (skipped when absent) and tiny hand-made tree files.
+(The task markers, e.g. ``pytest hw1_vocab -m task_zipf``, are listed in manifest.yaml.)"""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-TASKS = {
-    "task_counts": "count_tokens and type_token_counts (counting.py)",
-    "task_coverage": "top_k_coverage and types_for_coverage (coverage.py)",
-    "task_oov": "oov_rate (oov.py)",
-    "task_zipf": "rank_frequency and fit_zipf_exponent (zipf.py)",
-    "task_run": "the whole run and the data statement facts (uses every task)",
-}
+from common.resources import DatasetNotFoundError, find_dataset
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    for name, description in TASKS.items():
-        config.addinivalue_line("markers", f"{name}: hw1 task: {description}")
+def _real_dataset(name: str) -> Path:
+    try:
+        return find_dataset(name, download=False)
+    except DatasetNotFoundError:
+        pytest.skip(f"{name} data not found (set COURSE_DATA or run `make data`); skipping checks on the real data")
 
 
 @pytest.fixture(scope="session")
 def sst_folder() -> Path:
     """The real SST folder (holding trees/), or skip when it is in none of the usual places."""
-    from common.resources import DatasetNotFoundError, find_dataset
-
-    try:
-        return find_dataset("sst", download=False)
-    except DatasetNotFoundError:
-        pytest.skip("SST data not found (set COURSE_DATA or run `make data`); skipping checks on the real data")
+    return _real_dataset("sst")
 
 
 @pytest.fixture(scope="session")
 def sst2_folder() -> Path:
     """The real GLUE-style SST-2 folder, or skip."""
-    from common.resources import DatasetNotFoundError, find_dataset
-
-    try:
-        return find_dataset("sst2", download=False)
-    except DatasetNotFoundError:
-        pytest.skip("SST-2 data not found (set COURSE_DATA or run `make data`); skipping checks on the real data")
+    return _real_dataset("sst2")
 
 
 TINY_TREES = {
