@@ -26,7 +26,8 @@ class Homework:
     """One homework folder ``hwN_name`` with its manifest.
 
     editable: paths relative to the folder that a student submits; solution_only: paths (files or
-    folders) left out of the release; tasks: (pytest marker, description) pairs, one per task.
+    folders) left out of the release; tasks: (pytest marker, description) pairs, one per task;
+    builds_on: earlier homeworks whose code this one imports (shipped as reference code).
     """
 
     name: str
@@ -34,6 +35,7 @@ class Homework:
     editable: tuple[str, ...]
     solution_only: tuple[str, ...]
     tasks: tuple[tuple[str, str], ...] = ()
+    builds_on: tuple[str, ...] = ()
 
     def is_solution_only(self, rel: str) -> bool:
         """Is `rel` (relative to the homework folder) solution-only?"""
@@ -56,9 +58,17 @@ def load_homework(root: Path, name: str) -> Homework:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise CourseError(f"{path}: expected a mapping with 'editable' and optional 'solution_only', 'tasks'")
-    unknown = set(data) - {"editable", "solution_only", "tasks"}
+    unknown = set(data) - {"editable", "solution_only", "tasks", "builds_on"}
     if unknown:
-        raise CourseError(f"{path}: unknown keys {sorted(unknown)}; allowed: editable, solution_only, tasks")
+        raise CourseError(f"{path}: unknown keys {sorted(unknown)}; "
+                          "allowed: editable, solution_only, tasks, builds_on")
+    builds_on = data.get("builds_on") or []
+    if not isinstance(builds_on, list) or not all(isinstance(b, str) and HW_PATTERN.match(b) for b in builds_on):
+        raise CourseError(f"{path}: 'builds_on' must list earlier homework folders, e.g. [hw3_edugrad]")
+    for earlier in builds_on:
+        earlier_number = int(HW_PATTERN.match(earlier).group(1))
+        if earlier_number >= int(match.group(1)) or not (root / earlier).is_dir():
+            raise CourseError(f"{path}: builds_on entry {earlier!r} must be an earlier homework folder of {root}")
     tasks = data.get("tasks") or {}
     if not isinstance(tasks, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tasks.items()):
         raise CourseError(f"{path}: 'tasks' must map marker names to descriptions, e.g. task_zipf: fit (zipf.py)")
@@ -76,7 +86,8 @@ def load_homework(root: Path, name: str) -> Homework:
     for rel in editable:
         if not (root / name / rel).is_file():
             raise CourseError(f"{path}: editable file {rel!r} does not exist in {name}/")
-    return Homework(name, int(match.group(1)), tuple(editable), tuple(solution_only), tuple(tasks.items()))
+    return Homework(name, int(match.group(1)), tuple(editable), tuple(solution_only), tuple(tasks.items()),
+                    tuple(builds_on))
 
 
 def find_homeworks(root: Path) -> list[Homework]:
