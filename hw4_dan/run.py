@@ -59,6 +59,7 @@ class Config:
     l2: float = 1.0e-5
     optimizer: str = "adam"
     lr: float = 1.0e-3
+    lr_decay: float = 1.0             # epoch e trains with lr * lr_decay ** (e - 1)
     batch_size: int = 256
     epochs: int = 10
     data: Path | None = None          # folder holding sst/ (default: the resolver's search order)
@@ -80,8 +81,9 @@ class Config:
         for name in ("dim", "hidden", "batch_size", "epochs", "min_freq", "threads"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1 but got {getattr(self, name)}")
-        if self.depth < 0 or self.lr <= 0 or self.l2 < 0:
-            raise ValueError(f"expected depth >= 0, lr > 0 and l2 >= 0 but got {self.depth}, {self.lr}, {self.l2}")
+        if self.depth < 0 or self.lr <= 0 or self.l2 < 0 or not 0 < self.lr_decay <= 1:
+            raise ValueError(f"expected depth >= 0, lr > 0, l2 >= 0 and lr_decay in (0, 1] but got {self.depth}, "
+                             f"{self.lr}, {self.l2}, {self.lr_decay}")
 
 
 def train_view(config: Config, run: Run, view: str) -> dict[str, Any]:
@@ -118,6 +120,7 @@ def train_view(config: Config, run: Run, view: str) -> dict[str, Any]:
 
     start = time.perf_counter()
     for epoch in range(len(history.train_loss) + 1, config.epochs + 1):
+        optimizers.set_lr(config.lr * config.lr_decay ** (epoch - 1))
         loss = train_epoch(model, optimizers, data["train"], config.batch_size, config.l2, config.seed, epoch,
                            progress=lambda batches, total, e=epoch: run.progress(batches, f"{view} epoch {e}", total))
         dev_accuracy = accuracy(data["dev"].labels, predict_probabilities(model, data["dev"]).argmax(axis=1))

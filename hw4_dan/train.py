@@ -14,7 +14,7 @@ import numpy as np
 
 from common.data import PaddedBatch, batch_indices, length_bucketed_batch_indices, pad_batch
 from common.fileio import atomic_path
-from hw3_edugrad.edugrad import no_grad, optim
+from hw3_edugrad.edugrad import no_grad, ops, optim
 from hw3_edugrad.edugrad.sparse import RowOptimizer
 from hw4_dan.dan import DAN, classification_loss
 from hw4_dan.data import EncodedSplit
@@ -64,6 +64,11 @@ class Optimizers:
         self.dense.step()
         if self.rows is not None:
             self.rows.step()
+
+    def set_lr(self, lr: float) -> None:
+        self.dense.lr = lr
+        if self.rows is not None:
+            self.rows.optimizer.lr = lr
 
     def state(self) -> dict[str, np.ndarray]:
         """Optimizer state as named arrays (for checkpoints)."""
@@ -117,16 +122,10 @@ def train_epoch(
         loss = classification_loss(logits, labels, model.weight_matrices(), l2)
         loss.backward()
         optimizers.step()
-        total += float(_cross_entropy(logits.value, labels)) * len(ids)
+        with no_grad():  # the log's loss: without the L2 term
+            total += ops.cross_entropy(logits, labels=labels).item() * len(ids)
         count += len(ids)
     return total / count
-
-
-def _cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
-    """Mean cross-entropy of logits [B, C] (numpy, for the log: the loss minus its L2 term)."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_probabilities = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    return float(-log_probabilities[np.arange(len(labels)), labels].mean())
 
 
 def predict_probabilities(model: DAN, split: EncodedSplit, batch_size: int = 1024) -> np.ndarray:
@@ -135,9 +134,7 @@ def predict_probabilities(model: DAN, split: EncodedSplit, batch_size: int = 102
     out = []
     with no_grad():
         for _, batch in padded_batches(split, batch_size, shuffle=False):
-            logits = model(batch.indices, batch.mask).value  # (B, C)
-            e = np.exp(logits - logits.max(axis=1, keepdims=True))
-            out.append(e / e.sum(axis=1, keepdims=True))
+            out.append(ops.softmax(model(batch.indices, batch.mask)).value)  # (B, C)
     model.train()
     return np.concatenate(out)
 

@@ -63,12 +63,13 @@ class SparseEmbedding(nn.Module):
 
     def forward(self, indices: np.ndarray) -> Tensor:
         """indices: integer array [...] -> [..., embedding_dim] (only the used rows get a gradient)."""
+        table = Tensor(self.weight.value)  # the values as a constant: the graph starts at `rows` below
         if not (self.weight.requires_grad and is_grad_enabled()):
-            return ops.lookup_rows(Tensor(self.weight.value), indices=indices)  # a constant table: no graph
+            return ops.lookup_rows(table, indices=indices)
         indices = np.asarray(indices)
         ops._check_indices(indices, self.weight.shape[0], "SparseEmbedding indices")
         unique, inverse = np.unique(indices, return_inverse=True)  # [U], indices' shape
-        rows = Tensor(self.weight.value[unique], requires_grad=True)  # [U, dim], a leaf
+        rows = Tensor(ops.lookup_rows(table, indices=unique).value, requires_grad=True)  # [U, dim], a leaf
         self.used.append((unique, rows))
         return ops.lookup_rows(rows, indices=inverse.reshape(indices.shape))  # [..., dim]
 
