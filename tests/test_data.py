@@ -272,3 +272,19 @@ def test_ptb_sizes():
     assert [sum(map(len, read_ptb(s))) for s in ("valid", "test")] == [70390, 78669]
     with pytest.raises(ValueError, match="split must be one of"):
         read_ptb("dev")
+
+
+def test_length_bucketed_batches_cover_every_example_once_with_less_padding():
+    from common.data import length_bucketed_batch_indices
+
+    lengths = np.random.default_rng(0).integers(1, 50, size=1000)
+    batches = list(length_bucketed_batch_indices(lengths, batch_size=32, seed=3, pool_batches=4))
+    again = [b.tolist() for b in length_bucketed_batch_indices(lengths, batch_size=32, seed=3, pool_batches=4)]
+    assert [b.tolist() for b in batches] == again, "expected the same batches from the same seed"
+    assert sorted(np.concatenate(batches).tolist()) == list(range(1000)), "expected every example exactly once"
+    padded = sum(len(b) * lengths[b].max() for b in batches)
+    random_batches = np.array_split(np.random.default_rng(3).permutation(1000), 32)
+    random_padded = sum(len(b) * lengths[b].max() for b in random_batches)
+    assert padded < 0.7 * random_padded, f"expected much less padding than random batches: {padded} vs {random_padded}"
+    with pytest.raises(ValueError, match="non-empty 1-D"):
+        next(length_bucketed_batch_indices([], batch_size=4))
