@@ -12,6 +12,7 @@ most confidently wrong dev sentences (also in the log).
 """
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from hw4_dan.train import (
     OPTIMIZERS,
     History,
     Optimizers,
+    WeightAverage,
     confidently_wrong,
     load_checkpoint,
     predict_probabilities,
@@ -60,6 +62,7 @@ class Config:
     optimizer: str = "adam"
     lr: float = 1.0e-3
     lr_decay: float = 1.0             # epoch e trains with lr * lr_decay ** (e - 1)
+    weight_average: float = 0.0       # > 0: evaluate a moving average of the weights with this decay per step
     batch_size: int = 256
     epochs: int = 10
     data: Path | None = None          # folder holding sst/ (default: the resolver's search order)
@@ -81,6 +84,8 @@ class Config:
         for name in ("dim", "hidden", "batch_size", "epochs", "min_freq", "threads"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1 but got {getattr(self, name)}")
+        if not 0.0 <= self.weight_average < 1.0:
+            raise ValueError(f"weight_average must be in [0, 1) (0: off) but got {self.weight_average}")
         if self.depth < 0 or self.lr <= 0 or self.l2 < 0 or not 0 < self.lr_decay <= 1:
             raise ValueError(f"expected depth >= 0, lr > 0, l2 >= 0 and lr_decay in (0, 1] but got {self.depth}, "
                              f"{self.lr}, {self.l2}, {self.lr_decay}")
@@ -111,10 +116,12 @@ def train_view(config: Config, run: Run, view: str) -> dict[str, Any]:
                 config.word_dropout, config.dropout, rng=rng, pretrained=pretrained,
                 frozen=config.freeze_embeddings, init_scale=config.init_scale)
     optimizers = Optimizers.create(model, config.optimizer, config.lr)
+    average = WeightAverage(model, config.weight_average) if config.weight_average else None
+    evaluated = average.applied if average is not None else contextlib.nullcontext  # the weights we evaluate
     best_path, last_path = run.path(f"{view}_best.npz"), run.path(f"{view}_last.npz")
     history = History()
     if config.resume is not None:
-        history = load_checkpoint(Path(config.resume) / f"{view}_last.npz", model, optimizers)
+        history = load_checkpoint(Path(config.resume) / f"{view}_last.npz", model, optimizers, average)
         atomic_write_bytes(best_path, (Path(config.resume) / f"{view}_best.npz").read_bytes())
         run.log(f"{name}: resumed from {config.resume} after epoch {len(history.train_loss)}")
 
@@ -122,15 +129,18 @@ def train_view(config: Config, run: Run, view: str) -> dict[str, Any]:
     for epoch in range(len(history.train_loss) + 1, config.epochs + 1):
         optimizers.set_lr(config.lr * config.lr_decay ** (epoch - 1))
         loss = train_epoch(model, optimizers, data["train"], config.batch_size, config.l2, config.seed, epoch,
-                           progress=lambda batches, total, e=epoch: run.progress(batches, f"{view} epoch {e}", total))
-        dev_accuracy = accuracy(data["dev"].labels, predict_probabilities(model, data["dev"]).argmax(axis=1))
+                           progress=lambda batches, total, e=epoch: run.progress(batches, f"{view} epoch {e}", total),
+                           average=average)
+        with evaluated():
+            dev_accuracy = accuracy(data["dev"].labels, predict_probabilities(model, data["dev"]).argmax(axis=1))
         history.train_loss.append(loss)
         history.dev_accuracy.append(dev_accuracy)
         improved = dev_accuracy > history.best_dev_accuracy
         if improved:
             history.best_epoch = epoch
-            save_checkpoint(best_path, model, None, history)
-        save_checkpoint(last_path, model, optimizers, history)
+            with evaluated():
+                save_checkpoint(best_path, model, None, history)
+        save_checkpoint(last_path, model, optimizers, history, average)
         run.log(f"{name} epoch {epoch}: train loss {loss:.4f}, dev accuracy {dev_accuracy:.4f}"
                 + (" (best so far)" if improved else ""))
     seconds = time.perf_counter() - start

@@ -6,6 +6,7 @@ never stopped, and the same seed gives the same numbers.
 """
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ import numpy as np
 
 from common.data import PaddedBatch, batch_indices, length_bucketed_batch_indices, pad_batch
 from common.fileio import atomic_path
-from hw3_edugrad.edugrad import no_grad, ops, optim
+from hw3_edugrad.edugrad import Tensor, no_grad, ops, optim
 from hw3_edugrad.edugrad.sparse import RowOptimizer
 from hw4_dan.dan import DAN, classification_loss
 from hw4_dan.data import EncodedSplit
@@ -101,6 +102,43 @@ class History:
         return self.dev_accuracy[self.best_epoch - 1] if self.best_epoch else float("-inf")
 
 
+class WeightAverage:
+    """An exponential moving average of the parameters (the embedding table included), evaluated in
+    place of the last weights: avg = decay * avg + (1 - decay) * weights, applied every `every` steps
+    (with decay ** every, so a step costs little) and starting from the initial weights."""
+
+    def __init__(self, model: DAN, decay: float, every: int = 10):
+        self.parameters = _all_parameters(model)
+        self.values = {name: p.value.copy() for name, p in self.parameters.items()}
+        self.decay, self.every, self.steps = decay, every, 0
+
+    def update(self) -> None:
+        """Count a training step; every `every` steps move the average towards the current weights."""
+        self.steps += 1
+        if self.steps % self.every == 0:
+            keep = self.decay**self.every
+            for name, parameter in self.parameters.items():
+                average = self.values[name]
+                average *= keep
+                average += (1 - keep) * parameter.value
+
+    @contextlib.contextmanager
+    def applied(self) -> Iterator[None]:
+        """Inside the block the model holds the averaged weights; the training weights come back after."""
+        for name, parameter in self.parameters.items():
+            parameter.value, self.values[name] = self.values[name], parameter.value
+        try:
+            yield
+        finally:
+            for name, parameter in self.parameters.items():
+                parameter.value, self.values[name] = self.values[name], parameter.value
+
+
+def _all_parameters(model: DAN) -> dict[str, Tensor]:
+    """Every parameter by name, the embedding table included even when frozen."""
+    return {**dict(model.named_parameters()), "embedding.weight": model.embedding.weight}
+
+
 def epoch_rng(seed: int, epoch: int) -> np.random.Generator:
     """The generator of one epoch's word dropout and dropout (a function of seed and epoch only)."""
     return np.random.default_rng([seed, epoch])
@@ -108,7 +146,7 @@ def epoch_rng(seed: int, epoch: int) -> np.random.Generator:
 
 def train_epoch(
     model: DAN, optimizers: Optimizers, split: EncodedSplit, batch_size: int, l2: float, seed: int, epoch: int,
-    progress=lambda batches, total: batches,
+    progress=lambda batches, total: batches, average: WeightAverage | None = None,
 ) -> float:
     """One pass over `split` in a shuffled order; returns the mean training loss (without the L2 term)."""
     model.train()
@@ -122,6 +160,8 @@ def train_epoch(
         loss = classification_loss(logits, labels, model.weight_matrices(), l2)
         loss.backward()
         optimizers.step()
+        if average is not None:
+            average.update()
         with no_grad():  # the log's loss: without the L2 term
             total += ops.cross_entropy(logits, labels=labels).item() * len(ids)
         count += len(ids)
@@ -154,10 +194,14 @@ def confidently_wrong(
 # ---- checkpoints --------------------------------------------------------------------------------
 
 
-def save_checkpoint(path: Path, model: DAN, optimizers: Optimizers | None, history: History) -> None:
-    """Parameters (and optimizer state and history, to resume) in one .npz, written atomically."""
-    arrays = {f"param.{name}": p.value for name, p in model.named_parameters()}
-    arrays["param.embedding.weight"] = model.embedding.weight.value  # also when frozen
+def save_checkpoint(
+    path: Path, model: DAN, optimizers: Optimizers | None, history: History, average: WeightAverage | None = None
+) -> None:
+    """Parameters (and optimizer state, weight average and history, to resume) in one .npz, written atomically."""
+    arrays = {f"param.{name}": p.value for name, p in _all_parameters(model).items()}
+    if average is not None:
+        arrays.update({f"average.{name}": value for name, value in average.values.items()})
+        arrays["average.steps"] = np.array(average.steps)
     if optimizers is not None:
         arrays.update({f"optimizer.{k}": v for k, v in optimizers.state().items()})
     arrays["history.train_loss"] = np.array(history.train_loss, dtype=np.float64)
@@ -167,21 +211,27 @@ def save_checkpoint(path: Path, model: DAN, optimizers: Optimizers | None, histo
         np.savez(handle, **arrays)
 
 
-def load_checkpoint(path: Path, model: DAN, optimizers: Optimizers | None = None) -> History:
-    """Restore the parameters (and the optimizer state) saved by save_checkpoint; return its history."""
+def load_checkpoint(
+    path: Path, model: DAN, optimizers: Optimizers | None = None, average: WeightAverage | None = None
+) -> History:
+    """Restore the parameters (and the optimizer state and average) saved by save_checkpoint; return its history."""
     if not Path(path).is_file():
         raise FileNotFoundError(f"checkpoint {path} does not exist; resume from a run folder that holds last.npz")
     with np.load(path) as saved:
         arrays = dict(saved)
-    parameters = dict(model.named_parameters())
-    parameters["embedding.weight"] = model.embedding.weight
-    for name, parameter in parameters.items():
+    for name, parameter in _all_parameters(model).items():
         value = arrays.get(f"param.{name}")
         if value is None or value.shape != parameter.shape:
             found = None if value is None else value.shape
             raise ValueError(f"checkpoint {path}: parameter {name} has shape {found} but the model's is "
                              f"{parameter.shape}: resume with the same config (vocabulary, dim, hidden, depth)")
         parameter.value[...] = value
+    if average is not None:
+        if "average.steps" not in arrays:
+            raise ValueError(f"checkpoint {path} holds no weight average; resume with the same weight_average setting")
+        average.steps = int(arrays["average.steps"])
+        for name in average.values:
+            average.values[name][...] = arrays[f"average.{name}"]
     if optimizers is not None:
         saved_state = {k.removeprefix("optimizer."): v for k, v in arrays.items() if k.startswith("optimizer.")}
         optimizers.load_state(saved_state)

@@ -10,7 +10,8 @@ from hw4_dan.run import Config, main
 from hw4_dan.train import Optimizers, predict_probabilities, train_epoch
 
 pytestmark = pytest.mark.task_train
-TINY = dict(views=["sst2"], train_phrases=False, max_train=300, dim=16, hidden=16, depth=1, epochs=2, batch_size=32)
+TINY = dict(views=["sst2"], train_phrases=False, max_train=300, dim=16, hidden=16, depth=1, epochs=2, batch_size=32,
+            weight_average=0.9)
 
 
 @pytest.mark.points(3)
