@@ -23,6 +23,7 @@ import pytest
 
 from grading.course import get_homework
 
+
 def _own_mark(item: pytest.Item):
     """A points mark on the item's parameter set, if any."""
     marks = getattr(getattr(item, "callspec", None), "marks", [])
@@ -82,8 +83,8 @@ def grading_table(tests: list[dict], tasks: list[str]) -> list[Row]:
     for test in tests:
         task = next((t for t in test["tasks"] if t in tasks), "(no task)")
         (hidden if test["hidden"] else public)[task] += test["points"]
-    order = [t for t in tasks if t in public or t in hidden] + (["(no task)"] if "(no task)" in {**public, **hidden} else [])
-    rows = [Row(task, public.get(task, 0.0), hidden.get(task, 0.0)) for task in order]
+    order = [t for t in [*tasks, "(no task)"] if t in public or t in hidden]
+    rows = [Row(task, round(public.get(task, 0.0), 2), round(hidden.get(task, 0.0), 2)) for task in order]
     return [row for row in rows if row.total > 0]
 
 

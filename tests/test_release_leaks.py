@@ -65,7 +65,8 @@ def pasted_hw2(given: dict[str, str]) -> str:
         step = given["UnfusedNumpySGNS.step"]
         body = step.split(":\n", 1)[1] if ") -> float:\n" in step else step
         text = replace_block(text, "SGNSModel.step", body)
-    return text + "\n\n" + "\n\n\n".join(given[name] for name in ("used_rows", "scatter_add_rows") if name in given) + "\n"
+    helpers = [given[name] for name in ("used_rows", "scatter_add_rows") if name in given]
+    return text + "\n\n" + "\n\n\n".join(helpers) + "\n"
 
 
 @pytest.fixture(scope="module")

@@ -48,7 +48,8 @@ def test_one_line_form_and_nested_block_indentation():
             return y
     ''')
     assert "    y = ...  # TODO\n" in result.text, result.text
-    assert '        raise NotImplementedError("hw9_x: implement hw9_x.ops.f (about 1 line)")\n' in result.text, result.text
+    stub = '        raise NotImplementedError("hw9_x: implement hw9_x.ops.f (about 1 line)")\n'
+    assert stub in result.text, result.text
     assert "x * 2 + 1" not in result.text and "SOLUTION" not in result.text
 
 
@@ -93,9 +94,11 @@ def test_stub_names_its_task_markers_and_the_size_of_the_solution():
     result = strip(source, tasks_of=lambda name: ["task_scatter", "task_model"] if name == "hw9_x.ops.scatter" else [])
     assert ('raise NotImplementedError("hw9_x, task_scatter and task_model: implement hw9_x.ops.scatter '
             '(about 2 lines)")') in result.text, result.text
-    assert result.blocks == [("hw9_x.ops.scatter", "    # a comment is not a line of code\n\n    y = x + 1\n    return y\n")]
+    block = "    # a comment is not a line of code\n\n    y = x + 1\n    return y\n"
+    assert result.blocks == [("hw9_x.ops.scatter", block)]
 
 
 def test_unmark_keeps_reference_code_and_drops_the_markers():
-    source = "def f(x):\n    # BEGIN SOLUTION\n    y = x + 1\n    # END SOLUTION\n    z = y * 2  # SOLUTION\n    return z\n"
+    source = ("def f(x):\n    # BEGIN SOLUTION\n    y = x + 1\n    # END SOLUTION\n"
+              "    z = y * 2  # SOLUTION\n    return z\n")
     assert unmark(source) == "def f(x):\n    y = x + 1\n    z = y * 2\n    return z\n"

@@ -90,8 +90,8 @@ def test_homework_release_holds_it_and_what_it_builds_on_and_imports_nothing_els
     readme = release.files["README.md"].data.decode()
     assert f"make submit HW={hw}" in readme and "BEGIN SOLUTION" not in readme, "the README must be the student's"
     course = releases["course"]
-    stubbed_same = [rel for rel in release.files if rel.startswith(hw + "/") and release.files[rel] != course.files[rel]]
-    assert not stubbed_same, f"{hw}: its own release and the course release differ in {stubbed_same}"
+    differ = [rel for rel in release.files if rel.startswith(hw + "/") and release.files[rel] != course.files[rel]]
+    assert not differ, f"{hw}: its own release and the course release differ in {differ}"
 
 
 @pytest.fixture(scope="session")

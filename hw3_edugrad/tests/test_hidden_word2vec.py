@@ -85,7 +85,8 @@ def test_a_whole_training_run_matches_torch_in_float64():
             torch_sparse_step(ref_E, ref_C, targets, contexts, negatives, 0.05 * max(1 - done, 1e-4))
     assert history.loss[-1] < history.loss[0], f"expected the loss to fall but got {history.loss}"
     assert np.allclose(edugrad_model.target_embeddings, ref_E.numpy(), atol=1e-6), (
-        f"E after 2 epochs differs from the torch reference by {np.abs(edugrad_model.target_embeddings - ref_E.numpy()).max()}"
+        "E after 2 epochs differs from the torch reference by "
+        f"{np.abs(edugrad_model.target_embeddings - ref_E.numpy()).max()}"
     )
     assert np.allclose(edugrad_model.context_embeddings, ref_C.numpy(), atol=1e-6), (
         "C after 2 epochs differs from the torch reference"
