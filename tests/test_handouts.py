@@ -41,7 +41,7 @@ def test_handout_says_how_to_submit_and_self_grade(hw):
 def test_parametrised_points_are_split_across_cases_as_the_plugin_reports_them(tmp_path):
     from grading.plugin import points_and_visibility
 
-    (tmp_path / "test_sample.py").write_text(
+    (tmp_path / "test_points_sample.py").write_text(
         "import pytest\n\n"
         "@pytest.mark.points(3)\n@pytest.mark.parametrize('x', [1, 2, 3])\ndef test_three(x):\n    pass\n\n"
         "@pytest.mark.points(4)\n"
