@@ -168,3 +168,20 @@ def test_grading_template_has_no_solution_and_every_homework_it_imports(tmp_path
     missing = [n for n in needed if not (tmp_path / "course" / n).is_dir()]
     assert not missing, (f"the {hw} grading template lacks the homeworks its code imports: {missing}; "
                          f"declare them in builds_on of {hw}/manifest.yaml")
+
+
+@pytest.mark.parametrize("hw", HOMEWORKS)
+def test_every_stub_has_a_todo_hint_with_a_size_budget(releases, hw):
+    missing = []
+    for rel, item in releases[hw].files.items():
+        if rel.startswith(hw + "/") and rel.endswith(".py"):
+            lines = item.data.decode().splitlines()
+            for number, line in enumerate(lines):
+                if line.strip().startswith("raise NotImplementedError(") and f'"{hw}' in line:
+                    above = number - 1
+                    while above >= 0 and lines[above].strip().startswith("#") and "# TODO" not in lines[above]:
+                        above -= 1
+                    if above < 0 or "# TODO" not in lines[above] or "about" not in lines[above]:
+                        missing.append(f"{rel}:{number + 1}")
+    assert not missing, (f"{hw}: write a '# TODO (about N lines): hint' comment above each '# BEGIN SOLUTION' "
+                         f"(N: the lines of your solution); missing at (release lines) {missing[:8]}")
