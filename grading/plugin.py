@@ -39,9 +39,15 @@ def points_and_visibility(item: pytest.Item, points: dict[str, float] | None = N
     """Points of a test and its Gradescope visibility.
 
     points: grading.points.split_points of every collected item (a parametrised test's points split
-    across its cases); without it, the item is taken alone.
+    across its cases); without it, the session's collected items (computed once per session).
     """
-    points = points if points is not None else split_points([item])
+    if points is None:
+        items = getattr(item.session, "items", None) or [item]
+        cached = getattr(item.session, "_grading_points", None)
+        if cached is None or cached[0] != len(items) or item.nodeid not in cached[1]:
+            cached = (len(items), split_points(items if item in items else [*items, item]))
+            item.session._grading_points = cached
+        points = cached[1]
     return points[item.nodeid], "after_due_date" if is_hidden(item) else "visible"
 
 

@@ -12,6 +12,7 @@ uses :func:`split_points`, and the handouts' tables are checked against :func:`g
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -103,20 +104,41 @@ def to_markdown(rows: list[Row]) -> str:
 
 
 def parse_markdown(handout: str) -> list[Row] | None:
-    """The grading table of a handout (the table under its ``## Grading`` heading), or None."""
+    """The grading table of a handout (the first table under its ``## Grading`` heading), or None.
+
+    Columns are found by their headers: the one naming the task, the public and the hidden points
+    (``| task | points | public | hidden |`` as to_markdown writes it, or ``| task | what | public points
+    | hidden points |``); rows name a task marker (``task_x``), a total row is skipped.
+    """
     lines = handout.splitlines()
     try:
         start = next(i for i, line in enumerate(lines) if line.strip().lower() == "## grading")
     except StopIteration:
         return None
-    rows = []
+    rows: list[Row] = []
+    columns: dict[str, int] | None = None
     for line in lines[start + 1:]:
-        if line.startswith("## "):
+        if line.startswith("## ") or (columns is not None and not line.strip().startswith("|")):
             break
-        cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
-        if len(cells) == 4 and cells[0] not in ("task", "total") and not cells[0].startswith("---"):
-            rows.append(Row(cells[0], float(cells[2]), float(cells[3])))
+        if not line.strip().startswith("|"):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if columns is None:
+            headers = [c.lower() for c in cells]
+            columns = {name: next((i for i, h in enumerate(headers) if name in h), -1)
+                       for name in ("task", "public", "hidden")}
+            continue
+        task = re.search(r"\btask_\w+|\(no task\)", cells[columns["task"]]) if columns["task"] >= 0 else None
+        if task is None or set(cells[0]) <= set("-: "):
+            continue
+        rows.append(Row(task.group(0), _cell_number(cells, columns["public"]), _cell_number(cells, columns["hidden"])))
     return rows
+
+
+def _cell_number(cells: list[str], index: int) -> float:
+    """The number in a table cell (``3``, ``**3**``); 0 for a missing or empty cell."""
+    text = cells[index].strip("*` ") if 0 <= index < len(cells) else ""
+    return float(text) if text else 0.0
 
 
 class TableCollector:

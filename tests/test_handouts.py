@@ -52,10 +52,13 @@ def test_parametrised_points_are_split_across_cases_as_the_plugin_reports_them(t
     )
     found = {}
 
+    alone = {}
+
     class Recorder:
         def pytest_collection_modifyitems(self, items):
             split = split_points(items)
             found.update({item.name: points_and_visibility(item, split) for item in items})
+            alone.update({item.name: points_and_visibility(item) for item in items})  # the session's items
 
     pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", str(tmp_path)], plugins=[Recorder()])
     assert found == {
@@ -65,6 +68,7 @@ def test_parametrised_points_are_split_across_cases_as_the_plugin_reports_them(t
         "test_unmarked[1]": (0.5, "visible"), "test_unmarked[2]": (0.5, "visible"),
         "test_plain": (2.0, "after_due_date"),
     }, found
+    assert alone == found, "points_and_visibility(item) must split over the session's items too"
     collector = TableCollector()
     pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", str(tmp_path)], plugins=[collector])
     assert grading_table(collector.tests, []) == [Row("(no task)", 8.0, 2.0)]

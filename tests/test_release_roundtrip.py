@@ -9,6 +9,7 @@ and the homeworks it builds on, and imports nothing else; each grading template 
 every homework its code imports. The releases are built once per session and shared by all cases.
 """
 import ast
+import re
 import time
 
 import pytest
@@ -172,16 +173,18 @@ def test_grading_template_has_no_solution_and_every_homework_it_imports(tmp_path
 
 @pytest.mark.parametrize("hw", HOMEWORKS)
 def test_every_stub_has_a_todo_hint_with_a_size_budget(releases, hw):
+    budget = re.compile(r"\b(about|~)?\s*(\d+|one)\s+lines?\b", re.IGNORECASE)
     missing = []
     for rel, item in releases[hw].files.items():
         if rel.startswith(hw + "/") and rel.endswith(".py"):
             lines = item.data.decode().splitlines()
             for number, line in enumerate(lines):
                 if line.strip().startswith("raise NotImplementedError(") and f'"{hw}' in line:
-                    above = number - 1
-                    while above >= 0 and lines[above].strip().startswith("#") and "# TODO" not in lines[above]:
-                        above -= 1
-                    if above < 0 or "# TODO" not in lines[above] or "about" not in lines[above]:
+                    first = number
+                    while first > 0 and lines[first - 1].strip().startswith("#"):
+                        first -= 1
+                    hint = "\n".join(lines[first:number])
+                    if "# TODO" not in hint or not budget.search(hint):
                         missing.append(f"{rel}:{number + 1}")
     assert not missing, (f"{hw}: write a '# TODO (about N lines): hint' comment above each '# BEGIN SOLUTION' "
                          f"(N: the lines of your solution); missing at (release lines) {missing[:8]}")
