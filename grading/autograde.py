@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import resource
 import select
 import shutil
@@ -56,6 +57,7 @@ from grading.sandbox import (
 from grading.template import build_template
 
 MAX_FILE_BYTES = 5 * 2**20
+HYPOTHESIS_IMPORT = re.compile(rb"^\s*(import|from)\s+hypothesis\b", re.MULTILINE)
 LOG_TAIL_BYTES = 3000
 
 
@@ -154,6 +156,8 @@ def run_child(copy: Path, targets: list[str], mode: str, limits: Limits, deadlin
             *extra_args]
     if mode == "collect":
         argv.append("--collect-only")
+    if not no_shrink and not _imports_hypothesis(Path(copy)):
+        argv += ["-p", "no:hypothesispytest"]  # the plugin imports hypothesis: about 1 s per child
     command, cwd = sandbox.command(argv, layout)
     spare = set()
     if not sandbox.isolated:
@@ -206,6 +210,12 @@ def run_child(copy: Path, targets: list[str], mode: str, limits: Limits, deadlin
         run.log_tail = _tail(log_path, LOG_TAIL_BYTES)
         shutil.rmtree(control, ignore_errors=True)
     return run
+
+
+def _imports_hypothesis(copy: Path) -> bool:
+    """Does a module of the copy (outside grading/) import hypothesis?"""
+    return any(HYPOTHESIS_IMPORT.search(path.read_bytes()) for path in copy.rglob("*.py")
+               if path.relative_to(copy).parts[0] != "grading")
 
 
 def _tail(path: Path, size: int) -> str:
