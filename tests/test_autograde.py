@@ -103,6 +103,8 @@ def test_failures_explain_themselves(graded):
     assert "MemoryError" in output("memory", "test_mul")
     assert "before this test started" in output("exit_at_import", "test_add")
     assert "not found" in graded["symlink"]["output"], graded["symlink"]["output"]
+    assert "done early" in output("exits_pytest", "test_count") and "SystemExit" in output("raises_system_exit",
+                                                                                           "test_square")
     visibility = {t["name"].split("::")[-1]: t["visibility"] for t in graded["reference"]["tests"]}
     assert visibility["test_add_negative"] == "after_due_date" and visibility["test_add"] == "visible"
 
