@@ -22,8 +22,10 @@ from grading.markers import MarkerError, module_name, strip_solutions
 
 # Instructor-only paths (fnmatch patterns on repo-relative paths). grading/ itself ships: it holds no
 # solution, keeps the Makefile and pyproject valid, and lets students grade their public tests
-# locally. Its own tests need the reference solutions, so they stay behind.
-INSTRUCTOR_ONLY = ("notes/*", "tests/hostile/*", "tests/test_release*.py", "tests/test_autograde*.py")
+# locally. Its own tests need the reference solutions, so they stay behind, and so does its README (the
+# instructors' notes on what the grader defends against).
+INSTRUCTOR_ONLY = ("notes/*", "tests/hostile/*", "tests/test_release*.py", "tests/test_autograde*.py",
+                   "grading/README.md")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 

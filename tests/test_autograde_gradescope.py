@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 
 from common.resources import EXPECTED_LINES, DatasetNotFoundError, find_dataset
-from grading.course import find_homeworks
+from grading.course import Homework, find_homeworks
 from grading.gradescope import build_zip
-from grading.needs import TORCH_CPU_INDEX
+from grading.needs import TORCH_CPU_INDEX, NeedsError, requirements_of
 
 REPO = Path(__file__).resolve().parents[1]
 HOMEWORKS = find_homeworks(REPO)
@@ -122,3 +122,20 @@ def test_the_autograder_zip_gives_the_reference_full_marks(hw, mirror, tmp_path)
     skipped = [t["name"] for t in results["tests"] if "skipped" in t["output"]]
     assert not lost and not skipped, f"{hw.name}: the reference lost {lost}; skipped: {skipped}"
     assert results["score"] == results["max_score"] > 0, results["output"]
+
+
+def test_a_homework_needs_the_packages_its_files_reach():
+    """hw9_x imports numpy, and common.a, which imports torch inside a function; common.b (scipy) is
+    not reached; the grader always needs pytest, pytest-timeout and pyyaml."""
+    pins = "torch==2.0.0\nnumpy==1.0\nscipy==1.1\npytest==8.0\npytest-timeout==2.0  # timeouts\nPyYAML==6.0\n"
+    files = {"requirements.txt": pins.encode(), "common/__init__.py": b"",
+             "common/a.py": b"def f():\n    import torch\n", "common/b.py": b"import scipy\n",
+             "hw9_x/__init__.py": b"", "hw9_x/model.py": b"import numpy as np\nfrom common import a\n",
+             "hw9_x/tests/test_model.py": b"import os\nfrom hw9_x.model import np\n"}
+    hw = Homework("hw9_x", 9, ("model.py",), ())
+    torch, others = requirements_of(files, hw)
+    assert torch == "torch==2.0.0"
+    assert others == ["PyYAML==6.0", "numpy==1.0", "pytest-timeout==2.0", "pytest==8.0"], others
+    files["hw9_x/extra.py"] = b"import some_unpinned_package\n"
+    with pytest.raises(NeedsError, match="some_unpinned_package"):
+        requirements_of(files, hw)
