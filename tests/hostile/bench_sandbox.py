@@ -54,10 +54,18 @@ def fake_course(dest: Path, grader: Path) -> Path:
     return dest
 
 
+def _private_env(work: Path) -> dict[str, str]:
+    """The grader's environment with a temp folder deep inside `work`: the poisoning submission looks a
+    few folders up from its copy, and must not reach another grader running on this machine."""
+    tmp = work / "t" / "m" / "p"
+    tmp.mkdir(parents=True, exist_ok=True)
+    return {**os.environ, "TMPDIR": str(tmp)}
+
+
 def grade_one(course: Path, name: str, mode: str | None, work: Path) -> tuple[float, str]:
     """(score in results.json 3 s after the grader returned, note)."""
     results = work / f"{name}-{mode}.json"
-    env = {**os.environ, "HOSTILE_RESULTS_TARGET": str(results)}
+    env = {**_private_env(work), "HOSTILE_RESULTS_TARGET": str(results)}
     command = [sys.executable, "-m", "grading.autograde", "--hw", "hw1_fake", "--submission",
                str(HOSTILE / "submissions" / name), "--results", str(results), "--test-timeout", "2"]
     subprocess.run(command + (["--sandbox", mode] if mode else []), cwd=course, env=env, capture_output=True,
@@ -82,7 +90,8 @@ def grade_poisoned_batch(course: Path, mode: str | None, work: Path) -> tuple[li
     before = {p: p.read_bytes() for p in course.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
     command = [sys.executable, "-m", "grading.grade_all", "--hw", "hw1_fake", "--submissions", str(folder),
                "--csv", str(work / f"batch-{mode}.csv"), "--workers", "1", "--test-timeout", "2"]
-    subprocess.run(command + (["--sandbox", mode] if mode else []), cwd=course, capture_output=True, check=True)
+    subprocess.run(command + (["--sandbox", mode] if mode else []), cwd=course, env=_private_env(work),
+                   capture_output=True, check=True)
     changed = any(p.read_bytes() != data for p, data in before.items())
     scores = [json.loads((work / f"batch-{mode}_results" / f"{n}.json").read_text())["score"]
               for n in ("b_honest", "c_honest")]
@@ -92,11 +101,12 @@ def grade_poisoned_batch(course: Path, mode: str | None, work: Path) -> tuple[li
 def attack_table(grader: Path, modes: list[str | None]) -> dict:
     table: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-sandbox-") as tmp:
+        tmp = str(Path(tmp, "a", "b", "c"))  # so that three folders up is still this run's
         for mode in modes:
             label = mode or "given grader"
-            course = fake_course(Path(tmp) / f"course-{label}", grader)
-            work = Path(tmp) / f"work-{label}"
-            work.mkdir()
+            course = fake_course(Path(tmp) / label / "course", grader)
+            work = Path(tmp) / label / "work"
+            work.mkdir(parents=True)
             for name in CASES:
                 score, note = grade_one(course, name, mode, work)
                 table.setdefault(name, {})[label] = f"{score:g}" + (f" ({note})" if note else "")
