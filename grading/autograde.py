@@ -98,7 +98,6 @@ class ChildRun:
     killed: str = ""
     returncode: int | None = None
     log_tail: str = ""
-    orphans: int = 0  # processes left behind that the grader killed (no sandbox)
 
     def done(self, test_id: str) -> bool:
         return "teardown" in self.phases.get(test_id, {})
@@ -206,7 +205,7 @@ def run_child(copy: Path, targets: list[str], mode: str, limits: Limits, deadlin
             run.returncode = proc.wait()
         _kill(proc)  # whatever the child left behind in its session
         if not sandbox.isolated:
-            run.orphans = kill_descendants(spare)
+            kill_descendants(spare)
         run.log_tail = _tail(log_path, LOG_TAIL_BYTES)
         shutil.rmtree(control, ignore_errors=True)
     return run

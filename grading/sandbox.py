@@ -218,8 +218,8 @@ def _bwrap_command(argv: list[str], layout: Layout) -> list[str]:
 
 
 def _mount_flags(path: str) -> str:
-    """The flags of the mount holding `path` that a read-only remount must keep (a user namespace may
-    not drop them): nosuid, nodev, noexec and the atime flag."""
+    """Options of a read-only bind mount of `path`: ro plus the flags of the mount holding it that the
+    remount must keep (a user namespace may not drop them): nosuid, nodev, noexec and the atime flag."""
     best, flags = "", []
     with open("/proc/self/mountinfo", encoding="utf-8") as handle:
         for line in handle:
@@ -229,7 +229,7 @@ def _mount_flags(path: str) -> str:
                 best = point
                 flags = [f for f in fields[5].split(",") if f in ("nosuid", "nodev", "noexec", "noatime",
                                                                   "relatime", "strictatime", "nodiratime")]
-    return ",".join(["remount", "bind", "ro", *flags])
+    return ",".join(["ro", *flags])
 
 
 # The unshare sandbox: a shell script run as PID 1 of the new namespaces. $R is an empty folder of the
@@ -238,16 +238,15 @@ def _mount_flags(path: str) -> str:
 _UNSHARE_SCRIPT = """set -eu
 R=$1; shift
 mount -t tmpfs -o mode=755 grading-root "$R"
-ro() { mkdir -p "$R$2"; mount --bind "$1" "$R$2"; mount -o "$3" "$R$2"; }
+cd "$R"
+mkdir -p {folders} proc dev/shm .{tmp} .old
 {binds}
-mkdir -p "$R/proc" "$R/dev/shm" "$R{tmp}" "$R/.old"
 mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
 mount --bind "$R/proc/sys" "$R/proc/sys"; mount -o remount,bind,ro,nosuid,nodev,noexec "$R/proc/sys"
 for d in {devices}; do : > "$R/dev/$d"; mount --bind "/dev/$d" "$R/dev/$d"; done
 ln -s /proc/self/fd "$R/dev/fd"
 mount -t tmpfs -o mode=1777,nosuid,nodev shm "$R/dev/shm"
 mount --bind {tmp_host} "$R{tmp}"
-cd "$R"
 pivot_root . .old
 umount -l /.old
 rmdir /.old
@@ -258,13 +257,14 @@ exec setpriv --no-new-privs --inh-caps=-all --ambient-caps=-all --bounding-set=-
 
 
 def _unshare_command(argv: list[str], layout: Layout, user_namespace: bool) -> list[str]:
-    binds = [f"ro {shlex.quote(host)} {shlex.quote(inside)} {_mount_flags(host)}"
-             for host, inside in _read_only_folders()]
-    binds += [f"ln -s {shlex.quote(target)} \"$R\"{shlex.quote(link)}" for target, link in _system_links()]
-    binds.append(f"ro {shlex.quote(str(layout.course))} {COURSE_INSIDE} {_mount_flags(str(layout.course))}")
-    for name, path in sorted(layout.data.items()):
-        binds.append(f"ro {shlex.quote(str(path))} {DATA_INSIDE}/{name} {_mount_flags(str(path))}")
+    read_only = [*_read_only_folders(), (str(layout.course), COURSE_INSIDE)]
+    read_only += [(str(path), f"{DATA_INSIDE}/{name}") for name, path in sorted(layout.data.items())]
+    binds = [f"mount --bind -o {_mount_flags(host)} {shlex.quote(host)} .{shlex.quote(inside)}"
+             for host, inside in read_only]
+    binds += [f"ln -s {shlex.quote(target)} .{shlex.quote(link)}" for target, link in _system_links()]
+    folders = " ".join("." + shlex.quote(inside) for _, inside in read_only)
     script = (_UNSHARE_SCRIPT.replace("{binds}", "\n".join(binds)).replace("{devices}", " ".join(DEVICES))
+              .replace("{folders}", folders)
               .replace("{tmp_host}", shlex.quote(str(layout.tmp))).replace("{tmp}", TMP_INSIDE)
               .replace("{course}", COURSE_INSIDE))
     root = layout.tmp.parent / f"root-{os.urandom(4).hex()}"
