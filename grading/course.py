@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from common.resources import DATASETS
+
 HW_PATTERN = re.compile(r"^hw(\d+)_[a-z0-9_]+$")
 HIDDEN_TEST = re.compile(r"^tests/(.*/)?test_hidden_[^/]*\.py$")
 # Never part of a release or a grading copy, whatever git says.
@@ -95,8 +97,6 @@ def load_homework(root: Path, name: str) -> Homework:
 
 def _datasets(path: Path, names: object) -> tuple[str, ...]:
     """The manifest's 'data': the datasets the homework's tests read, which the grader provides."""
-    from common.resources import DATASETS
-
     if not isinstance(names, list) or not all(n in DATASETS for n in names):
         raise CourseError(f"{path}: 'data' must list datasets the tests read, among {list(DATASETS)}; got {names!r}")
     return tuple(names)

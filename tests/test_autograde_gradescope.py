@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from common.resources import EXPECTED_LINES, DatasetNotFoundError, find_dataset
-from grading.course import Homework, find_homeworks
+from grading.course import CourseError, Homework, find_homeworks, load_homework
 from grading.gradescope import build_zip
 from grading.needs import TORCH_CPU_INDEX, NeedsError, requirements_of
 
@@ -139,3 +139,14 @@ def test_a_homework_needs_the_packages_its_files_reach():
     files["hw9_x/extra.py"] = b"import some_unpinned_package\n"
     with pytest.raises(NeedsError, match="some_unpinned_package"):
         requirements_of(files, hw)
+
+
+def test_a_manifest_names_only_datasets_the_course_can_fetch(tmp_path):
+    folder = tmp_path / "hw9_x"
+    folder.mkdir()
+    (folder / "model.py").write_text("")
+    (folder / "manifest.yaml").write_text("editable: [model.py]\ndata: [sst, imagenet]\n")
+    with pytest.raises(CourseError, match="'data' must list datasets the tests read, among"):
+        load_homework(tmp_path, "hw9_x")
+    (folder / "manifest.yaml").write_text("editable: [model.py]\ndata: [sst2]\n")
+    assert load_homework(tmp_path, "hw9_x").data == ("sst2",)
