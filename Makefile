@@ -14,11 +14,12 @@ GRADES ?= dist/grades
 export MPLBACKEND := Agg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup test run lint clean release submit grade grade-all autograder-zip bench data
+.PHONY: help setup test test-slow run lint clean release submit grade grade-all autograder-zip bench data
 
 help:
 	@echo "make test            create .venv if needed, install, run the whole test suite"
 	@echo "make run             run every homework's quick config; table + runs/REPORT.md (CONFIG=full for full)"
+	@echo "make test-slow       the slow checks: every homework's Gradescope zip run on its reference solution"
 	@echo "make test-hwN        one homework's tests, e.g. make test-hw1"
 	@echo "make run-hwN         one homework's run, e.g. make run-hw1 (CONFIG=full for the full config)"
 	@echo "make bench           every benchmark (bench-hwN for one); results in bench/results/"
@@ -40,7 +41,11 @@ $(STAMP): requirements.txt
 setup: $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not slow"
+	@echo "(slow checks, e.g. every homework's Gradescope zip graded as on Gradescope: make test-slow)"
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
 
 test-hw%: $(STAMP)
 	@folder=$$($(COURSE) folder hw$*) && echo "$(PY) -m pytest -q $$folder" && $(PY) -m pytest -q $$folder
