@@ -31,7 +31,7 @@ def test_padding_values_never_change_the_average_or_get_a_gradient():
     assert_close(noisy_tensor.grad[~MASK], np.zeros(((~MASK).sum(), 5)), "the gradient at padded positions")
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 @pytest.mark.parametrize("shape", [(3, 4, 5), (1, 1, 3), (6, 2, 1)])
 def test_average_and_gradient_match_torch_and_finite_differences(shape):
     mask = rng.random(shape[:2]) < 0.6

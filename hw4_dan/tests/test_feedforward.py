@@ -18,7 +18,7 @@ from .helpers import (
 pytestmark = pytest.mark.task_feedforward
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(3)
 @pytest.mark.parametrize("activation", ["relu", "tanh"])
 @pytest.mark.parametrize("depth", [0, 1, 3])
 def test_feedforward_matches_torch(activation, depth):
@@ -51,7 +51,7 @@ def test_feedforward_dropout_only_in_training():
     assert (a == 0).mean() > 0.4, f"expected about half of the units zeroed in training but got {(a == 0).mean():.0%}"
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(3)
 @pytest.mark.parametrize("activation,depth", [("relu", 2), ("tanh", 1), ("relu", 0)])
 def test_dan_logits_and_gradients_match_torch(activation, depth):
     rng = np.random.default_rng(depth)

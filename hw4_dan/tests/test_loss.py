@@ -12,7 +12,7 @@ pytestmark = pytest.mark.task_loss
 F = torch.nn.functional
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 @pytest.mark.parametrize("l2", [0.0, 0.01, 0.5])
 def test_loss_and_gradients_match_torch(l2):
     rng = np.random.default_rng(int(l2 * 100))

@@ -13,7 +13,7 @@ def ragged_mask(rng: np.random.Generator, batch: int = 2000, max_len: int = 12) 
     return np.arange(max_len)[None, :] < lengths[:, None]
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 @pytest.mark.parametrize("p", [0.3, 0.9, 0.999])
 def test_every_row_keeps_at_least_one_real_token_and_no_padding(p):
     mask = ragged_mask(np.random.default_rng(1))
