@@ -147,10 +147,13 @@ def _lookup(keys: np.ndarray, suffix_ids: np.ndarray, first_words: np.ndarray, s
 
 
 def _modified_discounts(count_of_counts: np.ndarray) -> np.ndarray:
-    """[0, D1, D2, D3+] from n1..n4 (Chen & Goodman); plain absolute discounting if some n_i is 0."""
+    """[0, D1, D2, D3+] from n1..n4 (Chen & Goodman). Where the counts are too few for the formula
+    to give 0 < D_i < i (some n_i is 0, or n4 > n3 in a tiny corpus), one discount for all counts:
+    plain absolute discounting with D = n1 / (n1 + 2 n2), or 0.5 without any n1, n2."""
     n1, n2, n3, n4 = (float(c) for c in count_of_counts)
-    if min(n1, n2, n3, n4) == 0:  # tiny corpora: one discount D = n1 / (n1 + 2 n2), or 0.5
-        d = n1 / (n1 + 2 * n2) if n1 + n2 > 0 else 0.5
-        return np.array([0.0, d, d, d])
-    y = n1 / (n1 + 2 * n2)
-    return np.array([0.0, 1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2, 3 - 4 * y * n4 / n3])
+    y = n1 / (n1 + 2 * n2) if n1 + n2 > 0 else 0.5
+    if min(n1, n2, n3) > 0:
+        discounts = np.array([0.0, 1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2, 3 - 4 * y * n4 / n3])
+        if np.all((discounts[1:] > 0) & (discounts[1:] < [1, 2, 3])):
+            return discounts
+    return np.array([0.0, y, y, y]) if 0 < y < 1 else np.array([0.0, 0.5, 0.5, 0.5])
