@@ -35,6 +35,7 @@ class Config:
     seed: int = 0
     dataset: str = "ptb"                  # ptb (Penn Treebank LM text) or sst (SST sentences, lower-cased)
     max_train_sentences: int | None = None  # train on the first lines only (the vocabulary is still all of train's)
+    max_eval_sentences: int | None = None   # score only the first lines of dev and test (tests of the code)
     min_freq: int = 1                     # rarer training words become <unk> (PTB has its 10k words already)
     context_size: int = 4                 # n − 1 previous words
     embedding_dim: int = 128
@@ -68,9 +69,9 @@ class Config:
                              f"{self.temperature}")
         if self.top_k is not None and self.top_k < 1:
             raise ValueError(f"top_k must be >= 1 or null (no limit) but got {self.top_k}")
-        if self.max_train_sentences is not None and self.max_train_sentences < 1:
-            raise ValueError(f"max_train_sentences must be >= 1 or null (all of train) but got "
-                             f"{self.max_train_sentences}")
+        for name in ("max_train_sentences", "max_eval_sentences"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1 or null (the whole split) but got {getattr(self, name)}")
 
 
 def read_corpus(dataset: str) -> dict[str, list[list[str]]]:
@@ -86,11 +87,15 @@ def main(config: Config, run: Run) -> dict[str, Any]:
     train_split, dev_split, test_split = SPLITS[config.dataset]
     vocab = build_lm_vocabulary(corpus[train_split], config.min_freq)  # all of train: quick runs share it
     corpus[train_split] = corpus[train_split][: config.max_train_sentences]
+    for split in (dev_split, test_split):
+        corpus[split] = corpus[split][: config.max_eval_sentences]
     vocab.save(run.path("vocab.tsv"))
     bos, eos = vocab.token_to_index("<s>"), vocab.token_to_index("</s>")
     ids = {split: [vocab.tokens_to_indices(sentence) for sentence in sentences] for split, sentences in corpus.items()}
     dataset = config.dataset.upper() + ("" if config.max_train_sentences is None
                                         else f" (first {len(corpus[train_split]):,} train lines)")
+    if config.max_eval_sentences is not None:
+        dataset += f" (first {config.max_eval_sentences:,} {dev_split} and {test_split} lines)"
 
     def windows(split: str, context_size: int) -> Windows:
         return make_windows(ids[split], context_size, bos, eos)

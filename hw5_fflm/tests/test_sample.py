@@ -51,7 +51,8 @@ def test_generate_stops_at_the_end_marker_and_reads_unknown_words_as_unk():
     assert encode_prompt(vocab, ["a", "zebra"]) == ([vocab.token_to_index("a"), vocab.unk_index], ["zebra"])
 
 
-def test_an_empty_vocabulary_prompt_still_works():
+@pytest.mark.points(1)
+def test_an_empty_prompt_still_works():
     vocab = Vocabulary({"x": 1}, specials=("<unk>", "</s>", "<s>"))
     model = FeedForwardLM(len(vocab), 1, 2, 2, rng=np.random.default_rng(0))
     words = generate(model, vocab, [], 3, rng=np.random.default_rng(0))

@@ -47,6 +47,7 @@ def test_bad_arguments_get_clear_errors():
         make_windows([], context_size=2, bos=BOS, eos=EOS)
 
 
+@pytest.mark.points(0)  # given code
 def test_the_vocabulary_puts_the_specials_first():
     vocab = build_lm_vocabulary([["b", "a", "b"]])
     assert vocab.tokens[:3] == ["<unk>", "</s>", "<s>"] and vocab.tokens[3] == "b", f"got {vocab.tokens}"
