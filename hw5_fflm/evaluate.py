@@ -13,7 +13,6 @@ import numpy as np
 
 from common.metrics import perplexity
 from hw3_edugrad.edugrad import no_grad, ops
-
 from hw5_fflm.model import FeedForwardLM
 from hw5_fflm.windows import Windows
 

@@ -19,7 +19,6 @@ import numpy as np
 from common.data import read_ptb, read_sst_trees
 from common.plots import plot_curves
 from common.run import Run, run_cli, summary_row
-
 from hw5_fflm.evaluate import interpolate, perplexity_of, token_log_probs, tune_weight
 from hw5_fflm.model import FeedForwardLM
 from hw5_fflm.ngram import KneserNey

@@ -12,7 +12,6 @@ import numpy as np
 
 from common.vocabulary import BOS, EOS, UNK, Vocabulary
 from hw3_edugrad.edugrad import no_grad
-
 from hw5_fflm.model import FeedForwardLM
 
 

@@ -14,7 +14,6 @@ import numpy as np
 from common.data import batch_indices
 from common.fileio import atomic_path
 from hw3_edugrad.edugrad import optim
-
 from hw5_fflm.evaluate import perplexity_of, token_log_probs
 from hw5_fflm.losses import vocab_cross_entropy
 from hw5_fflm.model import FeedForwardLM

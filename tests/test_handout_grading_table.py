@@ -9,7 +9,6 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -37,7 +36,8 @@ def _marks(decorators: list[ast.expr]) -> dict[str, object]:
     for node in decorators:
         call = node if isinstance(node, ast.Call) else None
         target = call.func if call else node
-        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Attribute) and target.value.attr == "mark":
+        is_mark = isinstance(target, ast.Attribute) and isinstance(target.value, ast.Attribute)
+        if is_mark and target.value.attr == "mark":
             found[target.attr] = ast.literal_eval(call.args[0]) if call and call.args else True
     return found
 

@@ -24,7 +24,8 @@ def test_a_uniform_model_has_perplexity_equal_to_the_vocabulary_size(vocab_size)
     windows = make_windows([[3, 4, 5], [6, 3]], 2, bos=2, eos=1)
     log_probs = token_log_probs(uniform_model(vocab_size), windows, batch_size=2)
     assert log_probs.shape == (len(windows),), f"expected one log-probability per window, got {log_probs.shape}"
-    assert np.allclose(log_probs, -math.log(vocab_size), atol=1e-6), f"expected every entry -log {vocab_size} but got {log_probs}"
+    assert np.allclose(log_probs, -math.log(vocab_size), atol=1e-6), (
+        f"expected every entry -log {vocab_size} but got {log_probs}")
     assert abs(perplexity_of(log_probs) - vocab_size) < 1e-5 * vocab_size, f"expected perplexity {vocab_size}"
 
 

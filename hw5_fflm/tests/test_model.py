@@ -79,6 +79,7 @@ def test_a_tiny_model_learns_a_short_text_by_heart():
         loss = vocab_cross_entropy(model(windows.contexts), targets=windows.targets)
         loss.backward()
         optimizer.step()
-    assert loss.item() < 0.05, f"expected the training loss below 0.05 after 150 full-batch steps but got {loss.item():.3f}"
+    assert loss.item() < 0.05, (
+        f"expected the training loss below 0.05 after 150 full-batch steps but got {loss.item():.3f}")
     predicted = model(windows.contexts).value.argmax(axis=1)
     assert np.array_equal(predicted, windows.targets), f"expected {windows.targets} but predicted {predicted}"

@@ -56,7 +56,8 @@ def test_probabilities_sum_to_one_for_any_context(order):
         distribution = model.distribution(np.array(context, dtype=np.int64))
         assert distribution.shape == (10,) and distribution[BOS] == 0.0
         assert np.all(distribution[np.arange(10) != BOS] > 0), f"expected every word > 0 after {context}"
-        assert abs(distribution.sum() - 1.0) < 1e-12, f"expected the distribution after {context} to sum to 1, got {distribution.sum()}"
+        assert abs(distribution.sum() - 1.0) < 1e-12, (
+            f"expected the distribution after {context} to sum to 1, got {distribution.sum()}")
 
 
 @pytest.mark.parametrize("order", [2, 3])

@@ -8,8 +8,8 @@ from common.run import execute
 from hw5_fflm.run import Config, main
 
 pytestmark = pytest.mark.task_run
-TINY = dict(max_train_sentences=300, max_eval_sentences=100, context_size=3, embedding_dim=8, hidden_dim=16, epochs=2, batch_size=128,
-            kn_order=3, sample_words=5, prompts=["the company", "zebra crossing"])
+TINY = dict(max_train_sentences=300, max_eval_sentences=100, context_size=3, embedding_dim=8, hidden_dim=16,
+            epochs=2, batch_size=128, kn_order=3, sample_words=5, prompts=["the company", "zebra crossing"])
 
 
 @pytest.mark.points(2)

@@ -14,7 +14,8 @@ def test_the_handout_example_window_by_window():
     expected_contexts = [[2, 2, 2], [2, 2, 10], [2, 10, 11], [10, 11, 12]]
     assert windows.contexts.tolist() == expected_contexts, (
         f"expected contexts {expected_contexts} but got {windows.contexts.tolist()}")
-    assert windows.targets.tolist() == [10, 11, 12, EOS], f"expected targets [10, 11, 12, 1] but got {windows.targets.tolist()}"
+    assert windows.targets.tolist() == [10, 11, 12, EOS], (
+        f"expected targets [10, 11, 12, 1] but got {windows.targets.tolist()}")
 
 
 @pytest.mark.points(2)
@@ -23,7 +24,8 @@ def test_shapes_dtypes_and_no_window_crosses_a_sentence(context_size):
     sentences = [[5, 6, 7, 8], [9], [], [3, 4]]
     windows = make_windows(sentences, context_size, bos=BOS, eos=EOS)
     n = sum(len(s) + 1 for s in sentences)
-    assert windows.contexts.shape == (n, context_size), f"expected contexts [{n}, {context_size}] but got {windows.contexts.shape}"
+    assert windows.contexts.shape == (n, context_size), (
+        f"expected contexts [{n}, {context_size}] but got {windows.contexts.shape}")
     assert windows.targets.shape == (n,), f"expected targets [{n}] but got {windows.targets.shape}"
     assert windows.contexts.dtype == np.int64 and windows.targets.dtype == np.int64, "expected int64 ids"
     # the first window of every sentence has only <s> as context: sentence 2 starts at row 5
