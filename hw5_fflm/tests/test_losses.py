@@ -72,7 +72,7 @@ def test_backward_leaves_the_saved_softmax_intact():
     assert np.allclose(x.grad, 2 * first), "expected the second backward to add the same gradient again"
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0)  # the checks are given code
 def test_bad_targets_are_rejected():
     x = Tensor(np.zeros((2, 4)), requires_grad=True)
     with pytest.raises(ValueError, match=r"\[0, 4\)"):

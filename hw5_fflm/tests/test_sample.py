@@ -28,7 +28,7 @@ def test_top_1_is_greedy_and_forbidden_words_are_never_drawn():
     assert {sample_next(logits, 1.0, 1, rng, forbidden=(1,)) for _ in range(50)} == {3}, "forbidden 1, top-1 is 3"
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(0)  # the checks are given code
 def test_bad_temperature_and_top_k_are_rejected():
     rng = np.random.default_rng(0)
     with pytest.raises(ValueError, match="temperature"):
