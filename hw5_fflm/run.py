@@ -31,6 +31,8 @@ SPLITS = {"ptb": ("train", "valid", "test"), "sst": ("train", "dev", "test")}
 
 @dataclass
 class Config:
+    """hw5's settings (config.yaml, config.quick.yaml); any key can be overridden with --key value."""
+
     seed: int = 0
     dataset: str = "ptb"                  # ptb (Penn Treebank LM text) or sst (SST sentences, lower-cased)
     max_train_sentences: int | None = None  # train on the first lines only (the vocabulary is still all of train's)
