@@ -44,7 +44,8 @@ def summary(hw_name: str, results: dict, tasks: dict[str, str], order: list[str]
         earned = round(sum(t["score"] for t in rows[task]), 6)
         worth = round(sum(t["max_score"] for t in rows[task]), 6)
         failed = [t["name"].split("::", 1)[-1] for t in rows[task] if t["status"] != "passed"]
-        lines.append(f"  {task:<{width}}  {earned:g} / {worth:g}" + (f"  failed: {', '.join(failed)}" if failed else ""))
+        tail = f"  failed: {', '.join(failed)}" if failed else ""
+        lines.append(f"  {task:<{width}}  {earned:g} / {worth:g}{tail}")
     return "\n".join(lines)
 
 
