@@ -14,7 +14,7 @@ GRADES ?= dist/grades
 export MPLBACKEND := Agg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup test run lint clean release submit grade grade-all autograder-zip bench data
+.PHONY: help setup test test-slow run lint clean release submit grade grade-all autograder-zip bench data
 
 # The instructor's checkout holds grading/student_readme.md; a student release does not (the release
 # writes it as README.md), so there `make help` lists only the student targets, with the released homework
@@ -29,6 +29,7 @@ help:
 	@echo "make test-hwN        one homework's tests, e.g. make test-$(SHORT)"
 	@echo "make run-hwN         one homework's run, e.g. make run-$(SHORT) (CONFIG=full for the full config)"
 ifneq ($(INSTRUCTOR),)
+	@echo "make test-slow       the slow checks: every homework's Gradescope zip run on its reference solution"
 	@echo "make bench           every benchmark (bench-hwN for one); results in bench/results/"
 	@echo "make release HW=$(EXAMPLE)                    one homework's student release: dist/$(EXAMPLE)/ + .zip"
 	@echo "make release                                 the whole course stubbed: dist/student/ + dist/student.zip"
@@ -52,7 +53,11 @@ $(STAMP): requirements.txt
 setup: $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not slow"
+	@echo "(slow checks, e.g. every homework's Gradescope zip graded as on Gradescope: make test-slow)"
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
 
 test-hw%: $(STAMP)
 	@folder=$$($(COURSE) folder hw$*) && echo "$(PY) -m pytest -q $$folder" && $(PY) -m pytest -q $$folder

@@ -10,7 +10,9 @@
 - ``grading.template``  the grading copy of one homework: release + hidden tests + earlier homeworks
 - ``grading.autograde`` ``python -m grading.autograde --hw HW --submission PATH --results FILE``
 - ``grading.summary``   ``make grade``'s console summary (points per task, failed tests) and task tags
+- ``grading.sandbox``   the sandbox of the grader's child process (bubblewrap or unshare; fallback)
 - ``grading.grade_all`` grade a folder of submissions in parallel into a CSV
 - ``grading.gradescope`` the Gradescope autograder zip of one homework
+- ``grading.needs``     the packages and datasets grading one homework needs (for the Gradescope zip)
 - ``grading.plugin``    the pytest plugin the autograder loads into its child process
 """

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import yaml
 
+from common.resources import DATASETS
+
 HW_PATTERN = re.compile(r"^hw(\d+)_[a-z0-9_]+$")
 HIDDEN_TEST = re.compile(r"^tests/(.*/)?test_hidden_[^/]*\.py$")
 # Never part of a release or a grading copy, whatever git says.
@@ -51,7 +53,8 @@ class Homework:
 
     editable: paths relative to the folder that a student submits; solution_only: paths (files or
     folders) left out of the release; tasks: (pytest marker, description) pairs, one per task;
-    builds_on: earlier homeworks whose code this one imports (shipped as reference code).
+    builds_on: earlier homeworks whose code this one imports (shipped as reference code);
+    data: the datasets its tests read (names of common.resources.DATASETS), given to the grader.
     """
 
     name: str
@@ -60,6 +63,7 @@ class Homework:
     solution_only: tuple[str, ...]
     tasks: tuple[tuple[str, str], ...] = ()
     builds_on: tuple[str, ...] = ()
+    data: tuple[str, ...] = ()
 
     def is_solution_only(self, rel: str) -> bool:
         """Is `rel` (relative to the homework folder) solution-only?"""
@@ -100,10 +104,11 @@ def load_homework(root: Path, name: str) -> Homework:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise CourseError(f"{path}: expected a mapping with 'editable' and optional 'solution_only', 'tasks'")
-    unknown = set(data) - {"editable", "solution_only", "tasks", "builds_on"}
+    unknown = set(data) - {"editable", "solution_only", "tasks", "builds_on", "data"}
     if unknown:
         raise CourseError(f"{path}: unknown keys {sorted(unknown)}; "
-                          "allowed: editable, solution_only, tasks, builds_on")
+                          "allowed: editable, solution_only, tasks, builds_on, data")
+    datasets = _datasets(path, data.get("data") or [])
     builds_on = data.get("builds_on") or []
     if not isinstance(builds_on, list) or not all(isinstance(b, str) and HW_PATTERN.match(b) for b in builds_on):
         raise CourseError(f"{path}: 'builds_on' must list earlier homework folders, e.g. [hw3_edugrad]")
@@ -129,7 +134,14 @@ def load_homework(root: Path, name: str) -> Homework:
         if not (root / name / rel).is_file():
             raise CourseError(f"{path}: editable file {rel!r} does not exist in {name}/")
     return Homework(name, int(match.group(1)), tuple(editable), tuple(solution_only), tuple(tasks.items()),
-                    tuple(builds_on))
+                    tuple(builds_on), datasets)
+
+
+def _datasets(path: Path, names: object) -> tuple[str, ...]:
+    """The manifest's 'data': the datasets the homework's tests read, which the grader provides."""
+    if not isinstance(names, list) or not all(n in DATASETS for n in names):
+        raise CourseError(f"{path}: 'data' must list datasets the tests read, among {list(DATASETS)}; got {names!r}")
+    return tuple(names)
 
 
 def find_homeworks(root: Path) -> list[Homework]:

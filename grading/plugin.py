@@ -4,7 +4,8 @@ It does nothing unless GRADING_CONFIG names a config file written by the parent.
 and deletes it in ``pytest_configure``, before any test module (and so any submitted code) is
 imported. It then streams one signed JSON line per event over an inherited pipe:
 ``item`` (collect mode: node id, points, visibility), ``start``, ``report`` (one per test phase),
-``collecterror`` and ``finish``. The parent verifies the HMAC of every line and trusts nothing else
+``collecterror``, ``interrupted`` (a KeyboardInterrupt or ``pytest.exit`` ended the session) and
+``finish``. The parent verifies the HMAC of every line and trusts nothing else
 the child produces (exit code, files, stdout).
 """
 from __future__ import annotations
@@ -122,6 +123,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if _state:
         _send({"ev": "report", "id": report.nodeid, "when": report.when, "outcome": report.outcome,
                "text": _text(report) if report.failed or report.skipped else ""})
+
+
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo) -> None:
+    """KeyboardInterrupt or pytest.exit from submitted code: the tests not yet run must run elsewhere."""
+    if _state:
+        _send({"ev": "interrupted", "text": excinfo.exconly()[-MAX_TEXT:]})
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
