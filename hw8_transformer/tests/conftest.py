@@ -78,3 +78,13 @@ def sst2_data(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("data")
     write_sst2(root / "sst2", {"train": 256, "dev": 64, "test": 64})
     return root
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_torch_thread():
+    """The tiny model's matrices are far too small to share among threads: one thread is several times
+    faster, above all on a busy machine (and the torchrun test starts its processes with one thread)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
