@@ -126,7 +126,8 @@ class LengthGroupedBatchSampler:
         if len(lengths) == 0:
             raise ValueError("cannot batch an empty split; check the data and train_examples")
         self.lengths, self.batch_size, self.shuffle, self.seed = np.asarray(lengths), batch_size, shuffle, seed
-        self.world_size, self.rank, self.micro_batches, self.group_batches = world_size, rank, micro_batches, group_batches
+        self.world_size, self.rank, self.micro_batches = world_size, rank, micro_batches
+        self.group_batches = group_batches
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:

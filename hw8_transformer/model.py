@@ -115,7 +115,7 @@ class PretrainedClassifier(nn.Module):
     def set_encoder_trainable(self, trainable: bool) -> None:
         """Fine-tuning (True) or a linear probe (False): a frozen encoder gets no gradients (``.grad`` stays
         None), is excluded from the optimizer and runs in eval mode (no dropout) even during training."""
-        # TODO: switch requires_grad of every encoder parameter, remember the state, fix the encoder's mode (about 4 lines)
+        # TODO: requires_grad of every encoder parameter, remember the state, reapply the mode (about 4 lines)
         # BEGIN SOLUTION
         for parameter in self.encoder.parameters():
             parameter.requires_grad_(trainable)

@@ -13,7 +13,6 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -191,7 +190,8 @@ def fit(model: nn.Module, train: TokenizedSplit, dev: TokenizedSplit, pad_token_
     autocast = _autocast(device, settings.precision)
     network = model
     if process.world_size > 1:
-        network = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        device_ids = [device.index] if device.type == "cuda" else None
+        network = nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
     no_sync = network.no_sync if process.world_size > 1 else contextlib.nullcontext
     if settings.compile:
         network = torch.compile(network, dynamic=True)

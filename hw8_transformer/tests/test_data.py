@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 from common.data import DataFormatError
-from hw8_transformer.data import (LengthGroupedBatchSampler, PaddingCollator, load_sst2, tokenize_split,
-                                  truncate)
+from hw8_transformer.data import LengthGroupedBatchSampler, PaddingCollator, load_sst2, tokenize_split, truncate
 from hw8_transformer.model import load_encoder
 
 pytestmark = pytest.mark.points(0)  # given code

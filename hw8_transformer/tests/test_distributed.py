@@ -37,7 +37,8 @@ def test_two_processes_under_torchrun_match_one_process(tmp_path, sst2_data, tin
     one = load_file(tmp_path / "hw8_transformer" / "one" / "best" / "model.safetensors")
     two = load_file(tmp_path / "hw8_transformer" / "two" / "best" / "model.safetensors")
     assert one.keys() == two.keys()
-    moved = sum(float((one[k] - load_start(k, tiny_bert_no_dropout_dir)).abs().sum()) for k in one if k.startswith("bert."))
+    moved = sum(float((one[k] - load_start(k, tiny_bert_no_dropout_dir)).abs().sum())
+                for k in one if k.startswith("bert."))
     assert moved > 0, "training should change the encoder's weights"
     for name in one:
         torch.testing.assert_close(two[name], one[name], atol=2e-5, rtol=1e-4,

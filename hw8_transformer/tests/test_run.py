@@ -19,7 +19,8 @@ from hw8_transformer.train import TrainSettings
 
 def small_config(data: Path, model: Path, **changes) -> Config:
     settings = dict(seed=0, data=data, model_path=model, max_length=32, eval_test=True, mistakes_shown=3,
-                    train=TrainSettings(lr=2e-3, warmup=0.1, epochs=3, batch_size=16, eval_every=10, eval_batch_size=32),
+                    train=TrainSettings(lr=2e-3, warmup=0.1, epochs=3, batch_size=16, eval_every=10,
+                                        eval_batch_size=32),
                     probe=TrainSettings(lr=1e-2, warmup=0.0, epochs=2, batch_size=16, eval_every=0))
     settings.update(changes)
     return Config(**settings)
@@ -40,7 +41,8 @@ def test_small_run_learns_and_writes_every_output(finished_run):
                  "dev_accuracy_finetune.png", "confusion_finetune.png", "loss_probe.png"):
         assert (folder / name).is_file(), f"expected {name} in the run folder"
     finetune, probe = metrics["finetune"], metrics["probe"]
-    assert finetune["dev_accuracy"] >= 0.75, f"expected the tiny model to learn the cue words, got {finetune['dev_accuracy']}"
+    assert finetune["dev_accuracy"] >= 0.75, (
+        f"expected the tiny model to learn the cue words, got {finetune['dev_accuracy']}")
     assert finetune["dev_accuracy"] == max(finetune["curve"]["dev_accuracy"]), "the best-on-dev model is reported"
     assert finetune["curve"]["update_loss"][-1] < finetune["curve"]["update_loss"][0], "the loss should fall"
     assert 0 <= probe["dev_accuracy"] <= 1 and "test_accuracy" in finetune

@@ -85,7 +85,8 @@ def test_update_clips_the_gradient_norm_and_zeroes_gradients(tiny_bert_no_dropou
     expected_step = clip * float(norm) / (float(norm) + 1e-6)   # clip_grad_norm_ adds 1e-6 to the norm
     assert float(step) == pytest.approx(expected_step, rel=1e-4), (
         f"expected an SGD step of norm {expected_step} (clipped) but got {step}")
-    assert all(p.grad is None or not p.grad.any() for p in model.parameters()), "gradients must be zeroed after the step"
+    assert all(p.grad is None or not p.grad.any() for p in model.parameters()), (
+        "gradients must be zeroed after the step")
 
 
 @pytest.mark.task_update
