@@ -189,7 +189,7 @@ def write_results(args: argparse.Namespace, measured: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hw8_transformer.bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--train-examples", type=int, default=1024)
+    parser.add_argument("--train-examples", type=int, default=640)
     parser.add_argument("--dev-examples", type=int, default=872)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--eval-batch-size", type=int, default=128)

@@ -52,6 +52,7 @@ class Config:
     model_name: str = "all-MiniLM-L6-v2"      # found by common.resources.find_model
     model_path: Path | None = None            # a local checkpoint folder instead (or $HW8_MODEL_PATH)
     pooling: str = "cls"                      # cls (pooler on [CLS]) | mean (masked mean of token states)
+    probe_pooling: str | None = "mean"        # the linear probe's pooling (None: the same as pooling)
     dropout: float = 0.1
     head: Literal["ours", "auto"] = "ours"    # auto: AutoModelForSequenceClassification (pooling cls)
     modes: list[str] = field(default_factory=lambda: ["probe", "finetune"])
@@ -64,18 +65,21 @@ class Config:
     probe: TrainSettings = field(default_factory=_probe_defaults)
 
     def __post_init__(self) -> None:
-        if self.pooling not in POOLINGS:
-            raise ValueError(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
+        if self.pooling not in POOLINGS or self.probe_pooling not in (*POOLINGS, None):
+            raise ValueError(f"pooling and probe_pooling must be one of {POOLINGS}, got {self.pooling!r} "
+                             f"and {self.probe_pooling!r}")
         unknown = [mode for mode in self.modes if mode not in ("probe", "finetune")]
         if unknown or not self.modes:
             raise ValueError(f"modes must list probe and/or finetune, got {self.modes}")
         if self.head == "auto" and self.pooling != "cls":
-            raise ValueError("head auto (AutoModelForSequenceClassification) pools with cls; set pooling: cls")
+            raise ValueError("head auto (AutoModelForSequenceClassification) pools with cls; set pooling: cls "
+                             "(a mean-pooled linear probe always uses our head)")
 
 
-def build_model(config: Config, encoder_path: Path, device: torch.device) -> tuple[torch.nn.Module, Any]:
+def build_model(config: Config, encoder_path: Path, device: torch.device,
+                pooling: str) -> tuple[torch.nn.Module, Any]:
     """A fresh classifier on `encoder_path` (ours, or transformers' own class viewed as ours) and its tokenizer."""
-    if config.head == "auto":
+    if config.head == "auto" and pooling == "cls":
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         from hw8_transformer.export import from_sequence_classification
@@ -87,8 +91,8 @@ def build_model(config: Config, encoder_path: Path, device: torch.device) -> tup
         tokenizer = AutoTokenizer.from_pretrained(encoder_path)
         check_vocab_match(tokenizer, sequence_model)
         return from_sequence_classification(sequence_model).to(device), tokenizer
-    encoder, tokenizer = load_encoder(encoder_path, add_pooling_layer=config.pooling == "cls")
-    return PretrainedClassifier(encoder, len(LABEL_NAMES), config.pooling, config.dropout).to(device), tokenizer
+    encoder, tokenizer = load_encoder(encoder_path, add_pooling_layer=pooling == "cls")
+    return PretrainedClassifier(encoder, len(LABEL_NAMES), pooling, config.dropout).to(device), tokenizer
 
 
 def main(config: Config, run: Run) -> dict[str, Any]:
@@ -118,7 +122,7 @@ def _main(config: Config, run: Run, process: Process) -> dict[str, Any]:
         seed_everything(config.seed)
         result = train_mode(mode, config, run, process, encoder_path, data)
         metrics[mode] = result
-        label = "linear probe" if mode == "probe" else "fine-tuned"
+        label = f"{'linear probe' if mode == 'probe' else 'fine-tuned'}, pooling {result['pooling']}"
         summary.append(summary_row(f"SST-2 dev ({subset})", f"accuracy, {label}", result["dev_accuracy"]))
         if "test_accuracy" in result:
             summary.append(summary_row(f"SST-2 test ({subset})", f"accuracy, {label}", result["test_accuracy"]))
@@ -131,7 +135,8 @@ def train_mode(mode: Mode, config: Config, run: Run, process: Process, encoder_p
                data: dict[str, TokenizedSplit]) -> dict[str, Any]:
     """Train one classifier (a linear probe or full fine-tuning), keep its best-on-dev state, analyse it."""
     settings = config.probe if mode == "probe" else config.train
-    model, tokenizer = build_model(config, encoder_path, process.device)
+    pooling = (config.probe_pooling or config.pooling) if mode == "probe" else config.pooling
+    model, tokenizer = build_model(config, encoder_path, process.device, pooling)
     if mode == "probe":
         model.set_encoder_trainable(False)
     best: dict[str, Any] = {}
@@ -141,7 +146,7 @@ def train_mode(mode: Mode, config: Config, run: Run, process: Process, encoder_p
         if mode == "finetune":
             save_classifier(current, tokenizer, run.path("best"))
 
-    run.log(f"--- {mode} ---")
+    run.log(f"--- {mode} (pooling {pooling}) ---")
     history = fit(model, data["train"], data["dev"], tokenizer.pad_token_id, settings, process, config.seed,
                   save_best=keep_best, log=run.log, progress=run.progress if process.is_main else _silent)
     if "state" in best:
@@ -149,7 +154,7 @@ def train_mode(mode: Mode, config: Config, run: Run, process: Process, encoder_p
     dev = evaluate(model, data["dev"], tokenizer.pad_token_id, process.device, settings.eval_batch_size,
                    settings.precision)
     result: dict[str, Any] = {
-        "dev_accuracy": dev.accuracy, "dev_loss": dev.loss, "best_update": history.best_update,
+        "pooling": pooling, "dev_accuracy": dev.accuracy, "dev_loss": dev.loss, "best_update": history.best_update,
         "train_examples_per_second": round(history.examples_per_second, 2),
         "train_seconds": round(history.train_seconds, 2),
         "curve": {"update_loss": history.update_loss, "eval_updates": history.eval_updates,

@@ -48,7 +48,8 @@ def test_small_run_learns_and_writes_every_output(finished_run):
     assert 0 <= probe["dev_accuracy"] <= 1 and "test_accuracy" in finetune
     assert len(finetune["confident_mistakes"]) <= 3
     assert sum(row["count"] for row in finetune["accuracy_by_length"]) == 64
-    assert {row["metric"] for row in metrics["summary"]} == {"accuracy, fine-tuned", "accuracy, linear probe"}
+    assert {row["metric"] for row in metrics["summary"]} == {"accuracy, fine-tuned, pooling cls",
+                                                          "accuracy, linear probe, pooling mean"}
 
 
 @pytest.mark.task_run
