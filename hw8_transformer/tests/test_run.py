@@ -13,7 +13,7 @@ from hw8_transformer.data import load_sst2
 from hw8_transformer.export import load_classifier
 from hw8_transformer.predict import main as predict_main
 from hw8_transformer.predict import predict
-from hw8_transformer.run import Config, main
+from hw8_transformer.run import Config, build_model, main
 from hw8_transformer.train import TrainSettings
 
 
@@ -123,3 +123,15 @@ def test_config_files_load_and_bad_configs_name_the_fix():
     with pytest.raises(ValueError, match="precision must be one of"):
         TrainSettings(precision="fp8")
     assert torch.float32 == torch.get_default_dtype()
+
+
+@pytest.mark.points(0)  # given code
+def test_auto_head_is_transformers_own_model_seen_as_ours(tiny_bert_dir):
+    from transformers import AutoModelForSequenceClassification
+
+    model, tokenizer = build_model(Config(head="auto"), tiny_bert_dir, torch.device("cpu"), "cls")
+    reference = AutoModelForSequenceClassification.from_pretrained(tiny_bert_dir, num_labels=2)
+    reference.classifier.load_state_dict(model.classifier.state_dict())
+    batch = tokenizer(["a good film", "dull and boring"], padding=True, return_tensors="pt")
+    torch.testing.assert_close(model.eval()(batch["input_ids"], batch["attention_mask"]),
+                               reference.eval()(**batch).logits)
