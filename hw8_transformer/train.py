@@ -183,7 +183,8 @@ def fit(model: nn.Module, train: TokenizedSplit, dev: TokenizedSplit, pad_token_
     decay = [p for p in trainable if p.dim() >= 2]
     no_decay = [p for p in trainable if p.dim() < 2]   # biases and LayerNorm weights, as is customary
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": settings.weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=settings.lr)
+                                   {"params": no_decay, "weight_decay": 0.0}], lr=settings.lr,
+                                  fused=device.type in ("cpu", "cuda"))  # one kernel for all parameters
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: linear_warmup_decay(step, warmup_updates, total_updates))
     scaler = torch.amp.GradScaler(device.type, enabled=settings.precision == "fp16")
