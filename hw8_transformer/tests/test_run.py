@@ -115,7 +115,7 @@ def test_predict_rejects_empty_text_and_flags_truncation(finished_run, capsys):
 @pytest.mark.points(0)  # given code
 def test_config_files_load_and_bad_configs_name_the_fix():
     folder = Path(__file__).resolve().parent.parent
-    for name in ("config.yaml", "config.quick.yaml"):
+    for name in ("config.yaml", "config.quick.yaml", "config.cpu.yaml"):
         config = load_config(Config, folder / name)
         assert config.model_name == "all-MiniLM-L6-v2" and "finetune" in config.modes
     with pytest.raises(ValueError, match="modes must list probe and/or finetune"):
