@@ -16,20 +16,32 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup test test-slow run lint clean release submit grade grade-all autograder-zip bench data
 
+# The instructor's checkout holds grading/student_readme.md; a student release does not (the release
+# writes it as README.md), so there `make help` lists only the student targets, with the released homework
+# (the highest-numbered one; earlier ones are reference code) as the example.
+INSTRUCTOR := $(wildcard grading/student_readme.md)
+EXAMPLE    := $(or $(if $(INSTRUCTOR),hw1_vocab),$(shell ls -d hw*_*/manifest.yaml 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f1),hw1_vocab)
+SHORT      := $(firstword $(subst _, ,$(EXAMPLE)))
+
 help:
 	@echo "make test            create .venv if needed, install, run the whole test suite"
 	@echo "make run             run every homework's quick config; table + runs/REPORT.md (CONFIG=full for full)"
+	@echo "make test-hwN        one homework's tests, e.g. make test-$(SHORT)"
+	@echo "make run-hwN         one homework's run, e.g. make run-$(SHORT) (CONFIG=full for the full config)"
+ifneq ($(INSTRUCTOR),)
 	@echo "make test-slow       the slow checks: every homework's Gradescope zip run on its reference solution"
-	@echo "make test-hwN        one homework's tests, e.g. make test-hw1"
-	@echo "make run-hwN         one homework's run, e.g. make run-hw1 (CONFIG=full for the full config)"
 	@echo "make bench           every benchmark (bench-hwN for one); results in bench/results/"
-	@echo "make release HW=hw1_vocab                    one homework's student release: dist/hw1_vocab/ + .zip"
+	@echo "make release HW=$(EXAMPLE)                    one homework's student release: dist/$(EXAMPLE)/ + .zip"
 	@echo "make release                                 the whole course stubbed: dist/student/ + dist/student.zip"
-	@echo "make submit HW=hw1_vocab                     check and zip your editable files -> dist/submission-hw1_vocab.zip"
-	@echo "make grade HW=hw1_vocab SUBMISSION=path      grade one submission -> $(GRADES)/hw1_vocab/results.json"
-	@echo "make grade-all HW=hw1_vocab SUBMISSIONS=dir  grade a folder of submissions -> $(GRADES)/hw1_vocab/scores.csv"
-	@echo "make autograder-zip HW=hw1_vocab             Gradescope autograder zip in dist/"
-	@echo "make data            download SST / SST-2 / Multi30k into data/ (needs internet)"
+endif
+	@echo "make submit HW=$(EXAMPLE)                     check and zip your editable files -> dist/submission-$(EXAMPLE).zip"
+	@echo "make grade HW=$(EXAMPLE) SUBMISSION=path      grade one submission -> $(GRADES)/$(EXAMPLE)/results.json"
+ifneq ($(INSTRUCTOR),)
+	@echo "make grade-all HW=$(EXAMPLE) SUBMISSIONS=dir  grade a folder of submissions -> $(GRADES)/$(EXAMPLE)/scores.csv"
+	@echo "make autograder-zip HW=$(EXAMPLE)             Gradescope autograder zip in dist/"
+endif
+	@echo "make data            download SST / SST-2 / Multi30k into data/ (needs internet; not needed when"
+	@echo "                     ../shared/data or \$$COURSE_DATA holds them)"
 	@echo "make lint            ruff";  echo "make clean           remove runs/, dist/, caches (keeps .venv)"
 
 # Setup: (re)install whenever requirements.txt is newer than the stamp.
@@ -66,11 +78,11 @@ release: $(STAMP)
 	$(PY) -m grading.release $(if $(HW),--hw $(HW))
 
 submit: $(STAMP)
-	@test -n "$(HW)" || { echo "usage: make submit HW=hw1_vocab"; exit 2; }
+	@test -n "$(HW)" || { echo "usage: make submit HW=$(EXAMPLE)"; exit 2; }
 	$(PY) -m grading.submit --hw $(HW)
 
 grade: $(STAMP)
-	@test -n "$(HW)" -a -n "$(SUBMISSION)" || { echo "usage: make grade HW=hw1_vocab SUBMISSION=path/to/submission"; exit 2; }
+	@test -n "$(HW)" -a -n "$(SUBMISSION)" || { echo "usage: make grade HW=$(EXAMPLE) SUBMISSION=dist/submission-$(EXAMPLE).zip"; exit 2; }
 	@mkdir -p $(GRADES)/$(HW)
 	$(PY) -m grading.autograde --hw $(HW) --submission $(SUBMISSION) --results $(or $(RESULTS),$(GRADES)/$(HW)/results.json)
 

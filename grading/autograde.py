@@ -54,6 +54,7 @@ from grading.sandbox import (
     kill_descendants,
     live_children,
 )
+from grading.summary import homework_tasks, summary, tag_tests, tasks_by_test
 from grading.template import build_template
 
 MAX_FILE_BYTES = 5 * 2**20
@@ -562,10 +563,11 @@ def main(argv: list[str] | None = None) -> int:
                                              "tests": []})
             print(err, file=sys.stderr)
             return 2
+        tasks = tasks_by_test(template, args.hw)
+        order = homework_tasks(template, args.hw)
+    tag_tests(results, tasks)
     atomic_write_json(args.results, results)
-    print(f"{args.hw}: {results['score']:g} / {results['max_score']:g} points "
-          f"({sum(t['status'] == 'passed' for t in results['tests'])}/{len(results['tests'])} tests) "
-          f"in {results['execution_time']:.1f} s -> {args.results}")
+    print(f"{summary(args.hw, results, tasks, order)}\n-> {args.results}")
     return 0
 
 

@@ -75,9 +75,12 @@ class Homework:
         A task owns the function when its manifest description names it (``SGNSModel.step``), else its
         outermost class or function (``lookup_rows``); failing both, the tasks that name the file.
         """
-        parts = function.split(".")
-        file_name = rel.rsplit("/", 1)[-1]
-        for wanted in (function, parts[0], file_name):
+        return self.described_tasks(function) or self.described_tasks(rel.rsplit("/", 1)[-1])
+
+    def described_tasks(self, function: str) -> list[str]:
+        """The task markers whose manifest description names `function` (``SGNSModel.step``) or, for a
+        method, its outermost class (``lookup_rows``)."""
+        for wanted in dict.fromkeys((function, function.split(".")[0])):
             pattern = re.compile(rf"(?<![\w.]){re.escape(wanted)}(?![\w])")
             found = [marker for marker, description in self.tasks if pattern.search(description)]
             if found:

@@ -8,6 +8,8 @@ function's points are split across the other cases. The autograder's plugin (gra
 uses :func:`split_points`, and the handouts' tables are checked against :func:`grading_table`.
 
     python -m grading.points hw2_word2vec      # prints the handout's grading table (collects the tests)
+
+In a student release (no hidden tests) it prints the public points per task only.
 """
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ from pathlib import Path
 import pytest
 
 from grading.course import get_homework
+
+STUDENT_README = "grading/student_readme.md"  # instructor-only: absent from a student release
 
 
 def _own_mark(item: pytest.Item):
@@ -174,8 +178,24 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     hw = get_homework(Path("."), args[0])
     tests = collect(Path("."), [hw.name])
-    print(to_markdown(grading_table(tests, [task for task, _ in hw.tasks])))
+    rows = grading_table(tests, [task for task, _ in hw.tasks])
+    print(to_markdown(rows) if is_instructor_checkout(Path(".")) else public_markdown(rows))
     return 0
+
+
+def is_instructor_checkout(root: Path) -> bool:
+    """Does `root` hold the hidden tests (the course's own checkout), not a student release?"""
+    return (Path(root) / STUDENT_README).is_file()
+
+
+def public_markdown(rows: list[Row]) -> str:
+    """The public column of the grading table, for a student release (it holds no hidden tests)."""
+    lines = ["| task | public points |", "|---|---|"]
+    lines += [f"| `{row.task}` | {_number(row.public)} |" for row in rows if row.public > 0]
+    lines.append(f"| total | {_number(sum(row.public for row in rows))} |")
+    lines.append("\nHidden tests are not part of this release: the handout's table lists their points, "
+                 "graded after the due date.")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

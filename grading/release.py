@@ -37,6 +37,7 @@ from grading.course import (
 )
 from grading.leaks import SolutionCode, hidden_test_names
 from grading.markers import MarkerError, module_name, strip_solutions, unmark
+from grading.owners import public_test_references, task_owner
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 STUDENT_README = "grading/student_readme.md"
@@ -77,15 +78,24 @@ def homework_of(rel: str, homeworks: dict[str, Homework]) -> tuple[Homework | No
 def release_file(root: Path, rel: str, hw_name: str, release: Release, homework: Homework | None = None) -> OutFile:
     """Read one file; strip solution markers from Python sources; record what was stripped.
 
-    homework: the manifest of `hw_name`, whose task markers the stubs' messages name."""
+    homework: the manifest of `hw_name`; the stubs' messages name the tasks whose tests exercise them
+    (grading/owners.py)."""
     path = root / rel
     data = path.read_bytes()
     executable = os.access(path, os.X_OK)
     if rel.endswith(".py"):
         module = module_name(rel)
-        tasks_of = (lambda qualified: homework.tasks_of(qualified[len(module) + 1:], rel.partition("/")[2])) \
-            if homework is not None else None
-        stripped = strip_solutions(data.decode("utf-8"), rel, module, hw_name, tasks_of)
+        source = data.decode("utf-8")
+        tasks_of = None
+        if homework is not None:
+            owner: list = []  # built on the first stub only: it parses the homework's public tests
+
+            def tasks_of(qualified: str) -> list[str]:
+                if not owner:
+                    owner.append(task_owner(homework, rel.partition("/")[2], source,
+                                            public_test_references(root, homework)))
+                return owner[0](qualified[len(module) + 1:])
+        stripped = strip_solutions(source, rel, module, hw_name, tasks_of)
         if stripped.stubs:
             release.solution_lines.setdefault(hw_name, []).extend(stripped.solution_lines)
             release.stubs.setdefault(hw_name, []).extend(stripped.stubs)

@@ -73,3 +73,17 @@ def test_parametrised_points_are_split_across_cases_as_the_plugin_reports_them(t
     pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", str(tmp_path)], plugins=[collector])
     assert grading_table(collector.tests, []) == [Row("(no task)", 8.0, 2.0)]
     assert parse_markdown("## Grading\n\n" + to_markdown([Row("task_a", 2.5, 1)]) + "\n") == [Row("task_a", 2.5, 1)]
+
+
+@pytest.mark.parametrize("hw", HOMEWORKS, ids=lambda hw: hw.name)
+def test_a_release_prints_the_public_column_of_the_handout(collected, hw):
+    """In a student release (no hidden tests) `python -m grading.points` prints the public points only."""
+    from grading.points import public_markdown
+
+    public = [t for t in collected if t["id"].startswith(hw.name + "/") and not t["hidden"]]
+    printed = public_markdown(grading_table(public, [task for task, _ in hw.tasks]))
+    handout = parse_markdown((REPO / hw.name / "README.md").read_text(encoding="utf-8"))
+    for row in handout:
+        if row.public:
+            assert f"| `{row.task}` | {row.public:g} |" in printed, f"{hw.name}: {row} not in\n{printed}"
+    assert "hidden" not in printed.split("\n\n")[0] and "Hidden tests are not part of this release" in printed

@@ -105,3 +105,28 @@ def test_submit_refuses_a_file_that_does_not_import(course, tmp_path):
     done = subprocess.run([sys.executable, "-m", "grading.submit", "--hw", "hw1_fake"], cwd=tree,
                           capture_output=True, text=True)
     assert done.returncode == 1 and "editable file 'calc.py' does not exist" in done.stderr, done.stderr
+
+
+def test_student_make_help_lists_student_targets_with_the_released_homework(tmp_path):
+    release = build_release(REPO, "hw2_word2vec")
+    write_tree(release.files, tmp_path / "hw2_word2vec")
+    student = subprocess.run(["make", "-s", "help"], cwd=tmp_path / "hw2_word2vec", capture_output=True, text=True)
+    course = subprocess.run(["make", "-s", "help"], cwd=REPO, capture_output=True, text=True)
+    assert "make submit HW=hw2_word2vec" in student.stdout and "hw1_vocab" not in student.stdout, student.stdout
+    for target in ("make release", "make grade-all", "make autograder-zip", "make bench"):
+        assert target not in student.stdout and target in course.stdout, (target, student.stdout)
+
+
+def test_grade_summary_has_points_per_task_and_counts_0_point_tests_apart():
+    from grading.summary import summary, tag_tests
+
+    results = {"score": 2, "max_score": 4, "execution_time": 1.0, "tests": [
+        {"name": "hw9_x/tests/test_a.py::test_one", "score": 2, "max_score": 2, "status": "passed"},
+        {"name": "hw9_x/tests/test_a.py::test_two", "score": 0, "max_score": 2, "status": "failed"},
+        {"name": "hw9_x/tests/test_a.py::test_given", "score": 0, "max_score": 0, "status": "passed"}]}
+    tasks = {"hw9_x/tests/test_a.py::test_one": "task_b", "hw9_x/tests/test_a.py::test_two": "task_a"}
+    text = summary("hw9_x", results, tasks, ["task_a", "task_b"])
+    assert "(1/2 graded tests passed; 1 checks of given code worth 0 points not counted)" in text, text
+    assert text.splitlines()[1:] == ["  task_a  0 / 2  failed: test_two", "  task_b  2 / 2"], text
+    tag_tests(results, tasks)
+    assert results["tests"][0]["tags"] == ["task_b"] and "tags" not in results["tests"][2]

@@ -18,6 +18,7 @@ from grading.autograde import Limits, run_child
 from grading.course import HW_PATTERN, find_homeworks, get_homework, imported_homeworks
 from grading.leaks import Fingerprints, hidden_name_leaks
 from grading.markers import BEGIN, marker_comments, module_name
+from grading.points import collect
 from grading.release import build_release, write_tree
 from grading.template import build_template
 from tests.hostile.helpers import REPO
@@ -188,3 +189,48 @@ def test_every_stub_has_a_todo_hint_with_a_size_budget(releases, hw):
                         missing.append(f"{rel}:{number + 1}")
     assert not missing, (f"{hw}: write a '# TODO (about N lines): hint' comment above each '# BEGIN SOLUTION' "
                          f"(N: the lines of your solution); missing at (release lines) {missing[:8]}")
+
+
+@pytest.fixture(scope="module")
+def collected():
+    """Every collected test of every homework (public and hidden): {"id", "points", "hidden", "tasks"}."""
+    return collect(REPO, HOMEWORKS)
+
+
+@pytest.mark.parametrize("hw", HOMEWORKS)
+def test_every_graded_test_has_exactly_one_task_marker(collected, hw):
+    """`pytest -m task_x` then runs exactly the tests whose points count under task_x."""
+    tasks = [t for t, _ in get_homework(REPO, hw).tasks]
+    wrong = [f"{t['id']} ({', '.join(t['tasks']) or 'no task'})" for t in collected if t["id"].startswith(hw + "/")
+             and (len(t["tasks"]) > 1 or (t["points"] > 0 and len(t["tasks"]) != 1)
+                  or any(task not in tasks for task in t["tasks"]))]
+    assert not wrong, (f"{hw}: give each graded test exactly one task marker of {hw}/manifest.yaml "
+                       f"({', '.join(tasks)}): {wrong[:6]}")
+
+
+STUB = re.compile(r"NotImplementedError: (hw\w+), ((?:task_\w+(?: and )?)+): implement ([\w.]+)")
+
+
+@pytest.mark.parametrize("hw", HOMEWORKS)
+def test_a_helper_stub_names_the_task_of_every_test_that_stops_at_it(release_run, collected, hw):
+    """Run on the stubbed release: a test that stops at the stub of a helper (a function no task description
+    names, e.g. hw2's sgns_score_gradients) sees its own task in the message (grading/owners.py)."""
+    homework = get_homework(REPO, hw)
+    task_of = {t["id"]: t["tasks"][0] for t in collected if t["tasks"]}
+    wrong, seen = [], 0
+    for test, phases in release_run.phases.items():
+        if not test.startswith(hw + "/") or test not in task_of:
+            continue
+        for outcome, text in phases.values():
+            stub = STUB.search(text) if outcome == "failed" else None
+            dotted = stub.group(3).split(".") if stub else []
+            module = next((i for i in range(len(dotted), 0, -1)
+                           if (REPO / ("/".join(dotted[:i]) + ".py")).is_file()), len(dotted))
+            if stub and not homework.described_tasks(".".join(dotted[module:])):
+                seen += 1
+                if task_of[test] not in stub.group(2).split(" and "):
+                    wrong.append(f"{test} ({task_of[test]}) stops at {stub.group(3)}, whose stub names "
+                                 f"{stub.group(2)}")
+    assert not wrong, f"{hw}: stubs name the wrong tasks (see grading/owners.py):\n" + "\n".join(wrong[:6])
+    if hw == "hw2_word2vec":
+        assert seen, "expected hw2's test_score_gradients_by_hand to stop at the sgns_score_gradients stub"

@@ -131,7 +131,6 @@ def test_weighted_scatter_add_matches_np_add_at() -> None:
     assert np.allclose(matrix, expected, atol=1e-6), f"expected {expected} but got {matrix}"
 
 
-@pytest.mark.task_sgns_loss
 @pytest.mark.task_gradients
 @pytest.mark.points(1)
 def test_score_gradients_by_hand() -> None:

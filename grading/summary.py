@@ -1,0 +1,54 @@
+"""The console summary of a graded submission: points per task, and the tests that failed.
+
+``make grade`` prints it after writing results.json; each test of results.json also gets its task
+marker as a Gradescope tag (``"tags": ["task_gradients"]``; Gradescope's results format allows tags
+per test). Tests worth 0 points (checks of given code) are counted apart.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from grading.course import get_homework
+from grading.points import collect
+
+
+def tasks_by_test(template: Path, hw_name: str) -> dict[str, str]:
+    """Test id -> its task marker, collected on the grading template (no submitted code); {} if that fails."""
+    try:
+        tests = collect(Path(template), [hw_name])
+    except RuntimeError:
+        return {}
+    return {t["id"]: t["tasks"][0] for t in tests if t["tasks"]}
+
+
+def tag_tests(results: dict, tasks: dict[str, str]) -> None:
+    """Give each test of `results` its task marker as a Gradescope tag."""
+    for test in results["tests"]:
+        if test["name"] in tasks:
+            test["tags"] = [tasks[test["name"]]]
+
+
+def summary(hw_name: str, results: dict, tasks: dict[str, str], order: list[str]) -> str:
+    """Total, then one line per task: points earned / max and the names of its failed tests."""
+    graded = [t for t in results["tests"] if t["max_score"] > 0]
+    free = len(results["tests"]) - len(graded)
+    passed = sum(t["status"] == "passed" for t in graded)
+    note = f"; {free} checks of given code worth 0 points not counted" if free else ""
+    lines = [f"{hw_name}: {results['score']:g} / {results['max_score']:g} points "
+             f"({passed}/{len(graded)} graded tests passed{note}) in {results['execution_time']:.1f} s"]
+    rows: dict[str, list[dict]] = {}
+    for test in graded:
+        rows.setdefault(tasks.get(test["name"], "(no task)"), []).append(test)
+    width = max((len(task) for task in rows), default=0)
+    for task in sorted(rows, key=lambda t: order.index(t) if t in order else len(order)):
+        earned = round(sum(t["score"] for t in rows[task]), 6)
+        worth = round(sum(t["max_score"] for t in rows[task]), 6)
+        failed = [t["name"].split("::", 1)[-1] for t in rows[task] if t["status"] != "passed"]
+        tail = f"  failed: {', '.join(failed)}" if failed else ""
+        lines.append(f"  {task:<{width}}  {earned:g} / {worth:g}{tail}")
+    return "\n".join(lines)
+
+
+def homework_tasks(template: Path, hw_name: str) -> list[str]:
+    """The task markers of the homework, in manifest order."""
+    return [task for task, _ in get_homework(Path(template), hw_name).tasks]

@@ -1,0 +1,209 @@
+"""Our training loop against Hugging Face ``Trainer`` (``make bench-hw8``): training and evaluation
+examples per second on the same SST-2 phrases, the same packaged MiniLM, batch size, learning rate,
+sequence cap and machine, in one process.
+
+Both fine-tune the same classifier (pooling cls = ``AutoModelForSequenceClassification``, see
+export.py) from the same weights with AdamW and a linear schedule; ``Trainer`` gets the tokenised
+dataset and ``DataCollatorWithPadding`` (dynamic padding, random batches: its defaults), and, as a
+third row, ``train_sampling_strategy="group_by_length"``. Ours uses its length-grouped batches.
+Rounds alternate (ours, Trainer, Trainer grouped, ours, ...) and the best round of each counts, so
+other programs on the machine disturb the ratio less. On a GPU the comparison runs in fp32 and bf16.
+Target: ours >= 1.5x Trainer's training examples/s.
+
+    python -m hw8_transformer.bench                       # writes bench/results/hw8.json and hw8.md
+    python -m hw8_transformer.bench --train-examples 256 --rounds 1
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from typing import Any
+
+import torch
+
+from common.fileio import atomic_write_json, atomic_write_text
+from common.resources import find_model
+from common.run import REPO_ROOT
+from common.seed import seed_everything
+from hw8_transformer.data import load_sst2, make_loader, tokenize_split
+from hw8_transformer.distributed import Process
+from hw8_transformer.export import from_sequence_classification
+from hw8_transformer.train import TrainSettings, evaluate, fit
+
+RESULTS_DIR = REPO_ROOT / "bench" / "results"
+SPEED_TARGET = 1.5
+
+
+def fresh_model(path, device: torch.device, dropout: float = 0.1):
+    """The same classifier every time: transformers' class (for Trainer) and ours sharing its weights."""
+    from transformers import AutoModelForSequenceClassification
+
+    seed_everything(0)
+    sequence_model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=2,
+                                                                        classifier_dropout=dropout)
+    return sequence_model.to(device)
+
+
+def time_ours(path, train, dev, tokenizer, args, device, precision: str) -> dict[str, float]:
+    model = from_sequence_classification(fresh_model(path, device))
+    settings = TrainSettings(lr=args.lr, warmup=0.0, epochs=1, batch_size=args.batch_size, eval_every=10**9,
+                             eval_batch_size=args.eval_batch_size, precision=precision)
+    history = fit(model, train, dev, tokenizer.pad_token_id, settings, Process(0, 1, device), log=lambda _: None)
+    _sync(device)
+    start = time.perf_counter()
+    evaluate(model, dev, tokenizer.pad_token_id, device, args.eval_batch_size, precision)
+    _sync(device)
+    return {"train": history.examples_per_second, "eval": len(dev) / (time.perf_counter() - start)}
+
+
+def time_trainer(path, train_rows, dev_rows, tokenizer, args, device, precision: str,
+                 sampling: str) -> dict[str, float]:
+    from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
+
+    model = fresh_model(path, device)
+    with tempfile.TemporaryDirectory() as output:
+        training_args = TrainingArguments(
+            output_dir=output, per_device_train_batch_size=args.batch_size,
+            per_device_eval_batch_size=args.eval_batch_size, learning_rate=args.lr, num_train_epochs=1,
+            lr_scheduler_type="linear", warmup_steps=0, weight_decay=0.01, max_grad_norm=1.0,
+            bf16=precision == "bf16", use_cpu=device.type == "cpu", report_to="none", save_strategy="no",
+            eval_strategy="no", logging_strategy="no", disable_tqdm=True, seed=0, dataloader_num_workers=0,
+            train_sampling_strategy=sampling, dataloader_drop_last=True)
+        trainer = Trainer(model=model, args=training_args, train_dataset=train_rows, eval_dataset=dev_rows,
+                          data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer)
+        _sync(device)
+        start = time.perf_counter()
+        result = trainer.train()
+        _sync(device)
+        train_speed = result.global_step * args.batch_size / (time.perf_counter() - start)
+        start = time.perf_counter()
+        trainer.evaluate()
+        _sync(device)
+        eval_speed = len(dev_rows) / (time.perf_counter() - start)
+    return {"train": train_speed, "eval": eval_speed}
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def as_rows(split, with_length: bool) -> Any:
+    """A ``datasets.Dataset`` of input_ids / attention_mask / labels (and lengths) for Trainer."""
+    from datasets import Dataset
+
+    columns = {"input_ids": split.input_ids, "attention_mask": [[1] * len(ids) for ids in split.input_ids],
+               "labels": split.labels.tolist()}
+    if with_length:
+        columns["length"] = split.lengths.tolist()
+    return Dataset.from_dict(columns)
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    path = find_model("all-MiniLM-L6-v2", args.model_path, "HW8_MODEL_PATH")
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    splits = load_sst2(["train", "dev"], args.data, args.train_examples, seed=0)
+    train = tokenize_split(splits["train"], tokenizer, args.max_length)
+    dev = tokenize_split(splits["dev"].select(range(min(args.dev_examples, len(splits["dev"])))), tokenizer,
+                         args.max_length)
+    padded = {name: _padded_share(split, args.batch_size, grouped) for name, split, grouped in
+              (("ours (length-grouped)", train, True), ("random batches", train, False))}
+    use_gpu = torch.cuda.is_available() and not args.cpu_only
+    devices = [torch.device("cpu")] + ([torch.device("cuda")] if use_gpu else [])
+    results = []
+    for device in devices:
+        for precision in (["fp32", "bf16"] if device.type == "cuda" else ["fp32"]):
+            best: dict[str, dict[str, float]] = {}
+            for round_number in range(args.rounds):
+                print(f"{device.type} {precision}: round {round_number + 1}/{args.rounds}", flush=True)
+                candidates = {
+                    "ours": lambda d=device, p=precision: time_ours(path, train, dev, tokenizer, args, d, p),
+                    "Trainer": lambda d=device, p=precision: time_trainer(
+                        path, as_rows(train, False), as_rows(dev, False), tokenizer, args, d, p, "random"),
+                    "Trainer group_by_length": lambda d=device, p=precision: time_trainer(
+                        path, as_rows(train, True), as_rows(dev, False), tokenizer, args, d, p, "group_by_length"),
+                }
+                for name, run in candidates.items():
+                    speeds = run()
+                    print(f"  {name}: {speeds['train']:.1f} training, {speeds['eval']:.1f} evaluation examples/s",
+                          flush=True)
+                    for key in ("train", "eval"):
+                        best.setdefault(name, {})[key] = max(best.get(name, {}).get(key, 0.0), speeds[key])
+            results.append({"device": device.type, "precision": precision, "speeds": best,
+                            "train_ratio_vs_trainer": best["ours"]["train"] / best["Trainer"]["train"],
+                            "eval_ratio_vs_trainer": best["ours"]["eval"] / best["Trainer"]["eval"]})
+    return {"results": results, "padding_share": padded, "train_examples": len(train), "dev_examples": len(dev),
+            "mean_train_tokens": float(train.lengths.mean())}
+
+
+def _padded_share(split, batch_size: int, grouped: bool) -> float:
+    """Share of the token slots in one epoch's batches that are padding (length-grouped or random batches)."""
+    if grouped:
+        batches = list(make_loader(split, 0, batch_size, shuffle=True).batch_sampler)
+    else:
+        batches = list(torch.randperm(len(split), generator=torch.Generator().manual_seed(0)).split(batch_size))
+    lengths = split.lengths
+    slots = sum(len(batch) * lengths[list(batch)].max() for batch in batches)
+    return float(1 - lengths.sum() / slots)
+
+
+def write_results(args: argparse.Namespace, measured: dict[str, Any]) -> None:
+    cpu = platform.processor() or platform.machine()
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+    machine = (f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} threads), "
+               f"GPU {gpu}, Python {platform.python_version()}")
+    settings = {key: getattr(args, key) for key in ("train_examples", "dev_examples", "batch_size", "eval_batch_size",
+                                                    "max_length", "lr", "rounds")}
+    command = "python -m hw8_transformer.bench " + " ".join(
+        f"--{k.replace('_', '-')} {v}" for k, v in settings.items())
+    payload = {"benchmark": "hw8: our fine-tuning loop vs Hugging Face Trainer, all-MiniLM-L6-v2 on SST-2 phrases",
+               "command": command, "machine": machine, "settings": settings, "speed_target": SPEED_TARGET, **measured}
+    lines = ["# hw8: our training loop vs Hugging Face Trainer (all-MiniLM-L6-v2, SST-2)", "",
+             f"Command: `{command}`  ", f"Machine: {machine}  ",
+             f"Data: {measured['train_examples']:,} random training phrases (mean "
+             f"{measured['mean_train_tokens']:.1f} tokens), {measured['dev_examples']} dev sentences. Padding share "
+             f"of the training batches: {measured['padding_share']['ours (length-grouped)']:.1%} length-grouped, "
+             f"{measured['padding_share']['random batches']:.1%} random.", "",
+             "| device | precision | loop | training examples/s | evaluation examples/s |", "|---|---|---|---|---|"]
+    for r in measured["results"]:
+        for name, speeds in r["speeds"].items():
+            lines.append(f"| {r['device']} | {r['precision']} | {name} | {speeds['train']:.1f} | "
+                         f"{speeds['eval']:.1f} |")
+    lines += ["", "| device | precision | ours / Trainer, training | ours / Trainer, evaluation |", "|---|---|---|---|"]
+    lines += [f"| {r['device']} | {r['precision']} | {r['train_ratio_vs_trainer']:.2f} | "
+              f"{r['eval_ratio_vs_trainer']:.2f} |" for r in measured["results"]]
+    lines += ["", f"Target: ours >= {SPEED_TARGET}x Trainer's training examples/s (Trainer with its defaults: random "
+              "batches, dynamic padding). Examples/s = examples / wall seconds of `fit` updates (ours) or "
+              "`trainer.train()` (Trainer, set-up included); the best of the alternating rounds.", ""]
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(RESULTS_DIR / "hw8.json", payload)
+    atomic_write_text(RESULTS_DIR / "hw8.md", "\n".join(lines))
+    print("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hw8_transformer.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--train-examples", type=int, default=640)
+    parser.add_argument("--dev-examples", type=int, default=872)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--eval-batch-size", type=int, default=128)
+    parser.add_argument("--max-length", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--data", default=None, help="data folder holding sst2/")
+    parser.add_argument("--model-path", default=None, help="a local checkpoint instead of the packaged MiniLM")
+    parser.add_argument("--cpu-only", action="store_true", help="skip the GPU even if there is one")
+    args = parser.parse_args(argv)
+    measured = measure(args)
+    write_results(args, measured)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""The classifier: pooling, the head, freezing, and the equivalence with AutoModelForSequenceClassification."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from hw8_transformer.export import from_sequence_classification, to_sequence_classification
+from hw8_transformer.model import CheckpointError, PretrainedClassifier, load_encoder, masked_mean_pool
+
+from .conftest import write_tiny_bert
+
+
+def batch_of(tokenizer, sentences):
+    encoded = tokenizer(sentences, padding=True, return_tensors="pt")
+    return encoded["input_ids"], encoded["attention_mask"]
+
+
+@pytest.mark.task_pooling
+@pytest.mark.points(2)
+def test_masked_mean_pool_matches_a_loop_over_real_tokens():
+    torch.manual_seed(0)
+    hidden = torch.randn(3, 5, 4, dtype=torch.float64)
+    mask = torch.tensor([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 0, 0]])
+    expected = torch.stack([hidden[b, : int(mask[b].sum())].mean(dim=0) for b in range(3)])
+    got = masked_mean_pool(hidden, mask)
+    assert got.shape == (3, 4), f"expected [3, 4] but got {tuple(got.shape)}"
+    torch.testing.assert_close(got, expected, msg=lambda m: f"masked mean differs from the loop: {m}")
+
+
+@pytest.mark.task_pooling
+@pytest.mark.points(1)
+def test_masked_mean_pool_ignores_padding_values_and_survives_an_empty_row():
+    hidden = torch.ones(2, 3, 2)
+    hidden[0, 2] = 1000.0                      # a padded position must not count
+    mask = torch.tensor([[1, 1, 0], [0, 0, 0]])
+    got = masked_mean_pool(hidden, mask)
+    torch.testing.assert_close(got, torch.tensor([[1.0, 1.0], [0.0, 0.0]]))
+    assert torch.isfinite(got).all(), "an all-padding row must give zeros, not NaN"
+
+
+@pytest.mark.task_classifier
+@pytest.mark.points(2)
+@pytest.mark.parametrize("pooling", ["cls", "mean"])
+def test_forward_gives_logits_that_do_not_depend_on_padding(tiny_bert_dir, pooling):
+    encoder, tokenizer = load_encoder(tiny_bert_dir, add_pooling_layer=pooling == "cls")
+    model = PretrainedClassifier(encoder, num_labels=3, pooling=pooling).eval()
+    ids, mask = batch_of(tokenizer, ["a good film", "the story is very dull and quite boring"])
+    logits = model(ids, mask)
+    assert logits.shape == (2, 3), f"expected logits [2, 3] but got {tuple(logits.shape)}"
+    alone = model(*batch_of(tokenizer, ["a good film"]))
+    torch.testing.assert_close(logits[:1], alone, atol=1e-5, rtol=1e-5,
+                               msg=lambda m: f"padding changed the first sentence's logits: {m}")
+
+
+@pytest.mark.task_classifier
+@pytest.mark.points(2)
+def test_cls_pooling_equals_auto_model_for_sequence_classification(tiny_bert_dir):
+    from transformers import AutoModelForSequenceClassification
+
+    encoder, tokenizer = load_encoder(tiny_bert_dir)
+    ours = PretrainedClassifier(encoder, num_labels=2, pooling="cls").eval()
+    theirs = to_sequence_classification(ours).eval()
+    assert isinstance(theirs, AutoModelForSequenceClassification._model_mapping[type(encoder.config)])
+    ids, mask = batch_of(tokenizer, ["a witty , moving story", "boring", "the film is a bad movie ."])
+    torch.testing.assert_close(ours(ids, mask), theirs(input_ids=ids, attention_mask=mask).logits,
+                               msg=lambda m: f"ours and AutoModelForSequenceClassification disagree: {m}")
+    back = from_sequence_classification(theirs).eval()
+    torch.testing.assert_close(back(ids, mask), ours(ids, mask))
+
+
+@pytest.mark.task_classifier
+@pytest.mark.points(2)
+def test_frozen_encoder_gets_no_gradient_and_no_dropout(tiny_bert_dir):
+    encoder, tokenizer = load_encoder(tiny_bert_dir)
+    model = PretrainedClassifier(encoder, pooling="cls", dropout=0.0)
+    model.set_encoder_trainable(False)
+    model.train()
+    ids, mask = batch_of(tokenizer, ["a good film", "dull"])
+    first, second = model(ids, mask), model(ids, mask)
+    torch.testing.assert_close(first, second, msg=lambda m: f"a frozen encoder must not apply dropout: {m}")
+    first.sum().backward()
+    assert model.classifier.weight.grad is not None and model.classifier.weight.grad.abs().sum() > 0, (
+        "expected a non-zero gradient on the head")
+    with_grad = [name for name, p in model.encoder.named_parameters() if p.grad is not None or p.requires_grad]
+    assert not with_grad, f"expected no gradient in the frozen encoder but got one for {with_grad[:3]}"
+    model.set_encoder_trainable(True)
+    model.train()
+    assert model.encoder.training, "an unfrozen encoder should train (dropout on) again"
+    model(ids, mask).sum().backward()
+    assert model.encoder.embeddings.word_embeddings.weight.grad is not None, "unfrozen: the encoder learns again"
+
+
+@pytest.mark.points(0)  # given code
+def test_bad_checkpoints_name_the_fix(tmp_path, tiny_bert_dir):
+    with pytest.raises(CheckpointError, match="no config.json"):
+        load_encoder(tmp_path)
+    small = write_tiny_bert(tmp_path / "small-vocab", vocab_size=8)
+    with pytest.raises(CheckpointError, match="tokenizer/model mismatch: the tokenizer has 32 tokens"):
+        load_encoder(small)
+    encoder, _ = load_encoder(tiny_bert_dir, add_pooling_layer=False)
+    with pytest.raises(ValueError, match="use pooling: mean"):
+        PretrainedClassifier(encoder, pooling="cls")
+    with pytest.raises(ValueError, match="pooling must be one of"):
+        PretrainedClassifier(encoder, pooling="max")

@@ -1,0 +1,137 @@
+"""hw8 end to end on the tiny BERT: a run trains above chance, its checkpoint loads in a pipeline with the
+same predictions, the same seed gives the same numbers, and predict handles bad input."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from common.config import load_config
+from common.run import execute
+from hw8_transformer.data import load_sst2
+from hw8_transformer.export import load_classifier
+from hw8_transformer.predict import main as predict_main
+from hw8_transformer.predict import predict
+from hw8_transformer.run import Config, build_model, main
+from hw8_transformer.train import TrainSettings
+
+
+def small_config(data: Path, model: Path, **changes) -> Config:
+    settings = dict(seed=0, data=data, model_path=model, max_length=32, eval_test=True, mistakes_shown=3,
+                    train=TrainSettings(lr=2e-3, warmup=0.1, epochs=3, batch_size=16, eval_every=10,
+                                        eval_batch_size=32),
+                    probe=TrainSettings(lr=1e-2, warmup=0.0, epochs=2, batch_size=16, eval_every=0))
+    settings.update(changes)
+    return Config(**settings)
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory, sst2_data, tiny_bert_dir):
+    root = tmp_path_factory.mktemp("runs")
+    metrics = execute("hw8_transformer", small_config(sst2_data, tiny_bert_dir), main, runs_root=root, run_id="small")
+    return metrics, root / "hw8_transformer" / "small"
+
+
+@pytest.mark.task_run
+@pytest.mark.points(2)
+def test_small_run_learns_and_writes_every_output(finished_run):
+    metrics, folder = finished_run
+    for name in ("best/config.json", "best/model.safetensors", "metrics.json", "log.txt", "loss_finetune.png",
+                 "dev_accuracy_finetune.png", "confusion_finetune.png", "loss_probe.png"):
+        assert (folder / name).is_file(), f"expected {name} in the run folder"
+    finetune, probe = metrics["finetune"], metrics["probe"]
+    assert finetune["dev_accuracy"] >= 0.75, (
+        f"expected the tiny model to learn the cue words, got {finetune['dev_accuracy']}")
+    assert finetune["dev_accuracy"] == max(finetune["curve"]["dev_accuracy"]), "the best-on-dev model is reported"
+    assert finetune["curve"]["update_loss"][-1] < finetune["curve"]["update_loss"][0], "the loss should fall"
+    assert 0 <= probe["dev_accuracy"] <= 1 and "test_accuracy" in finetune
+    assert len(finetune["confident_mistakes"]) <= 3
+    assert sum(row["count"] for row in finetune["accuracy_by_length"]) == 64
+    assert {row["metric"] for row in metrics["summary"]} == {"accuracy, fine-tuned, pooling cls",
+                                                          "accuracy, linear probe, pooling mean"}
+
+
+@pytest.mark.task_run
+@pytest.mark.points(2)
+def test_saved_checkpoint_gives_the_same_predictions_in_a_pipeline(finished_run, sst2_data):
+    from transformers import pipeline
+
+    _, folder = finished_run
+    sentences = list(load_sst2(["dev"], sst2_data)["dev"]["sentence"])
+    model, tokenizer, labels = load_classifier(folder / "best")
+    ours = predict(model, tokenizer, sentences, labels)
+    classifier = pipeline("text-classification", model=str(folder / "best"), device=-1)
+    theirs = classifier(sentences, batch_size=16)
+    assert [p.label for p in ours] == [t["label"] for t in theirs], "pipeline and our model disagree on a label"
+    assert [p.probability for p in ours] == pytest.approx([t["score"] for t in theirs], abs=1e-5)
+    assert {p.label for p in ours} <= {"negative", "positive"}
+
+
+@pytest.mark.task_run
+@pytest.mark.points(1)
+def test_same_seed_same_numbers(tmp_path, sst2_data, tiny_bert_dir):
+    config = small_config(sst2_data, tiny_bert_dir, modes=["finetune"], eval_test=False,
+                          train=TrainSettings(lr=2e-3, epochs=1, batch_size=16, eval_every=0))
+    first, second = (execute("hw8_transformer", config, main, runs_root=tmp_path, run_id=name)["finetune"]
+                     for name in ("first", "second"))
+    assert first["curve"] == second["curve"], f"expected the same curves twice: {first['curve']} vs {second['curve']}"
+
+
+@pytest.mark.task_run
+@pytest.mark.points(1)
+def test_mean_pooling_checkpoint_round_trip(tmp_path, sst2_data, tiny_bert_dir):
+    config = small_config(sst2_data, tiny_bert_dir, modes=["finetune"], pooling="mean", eval_test=False,
+                          train=TrainSettings(lr=2e-3, epochs=1, batch_size=16, eval_every=0))
+    metrics = execute("hw8_transformer", config, main, runs_root=tmp_path, run_id="mean")
+    best = tmp_path / "hw8_transformer" / "mean" / "best"
+    assert not (best / "config.json").exists(), "a mean-pooled checkpoint must not pose as a transformers model"
+    model, tokenizer, labels = load_classifier(best)
+    sentences = list(load_sst2(["dev"], sst2_data)["dev"]["sentence"])
+    predictions = predict(model, tokenizer, sentences, labels)
+    gold = list(load_sst2(["dev"], sst2_data)["dev"]["label"])
+    accuracy = sum(labels.index(p.label) == g for p, g in zip(predictions, gold, strict=True)) / len(gold)
+    assert accuracy == pytest.approx(metrics["finetune"]["dev_accuracy"]), "the reloaded model scores as in training"
+
+
+@pytest.mark.points(0)  # given code
+def test_predict_rejects_empty_text_and_flags_truncation(finished_run, capsys):
+    _, folder = finished_run
+    model, tokenizer, labels = load_classifier(folder / "best")
+    with pytest.raises(ValueError, match="sentence 2 is empty"):
+        predict(model, tokenizer, ["good", "  "], labels)
+    long = " ".join(["good"] * 100)
+    [result] = predict(model, tokenizer, [long], labels, max_length=16)
+    assert result.truncated and result.label in labels
+    assert predict_main(["--model", str(folder / "best"), "--max-length", "16", "a good film", long]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and "(truncated to 16 tokens)" in out[1] and "truncated" not in out[0]
+    with pytest.raises(SystemExit):
+        predict_main(["--model", str(folder / "best"), ""])
+    with pytest.raises(ValueError, match="is not a classifier checkpoint"):
+        load_classifier(folder)
+
+
+@pytest.mark.points(0)  # given code
+def test_config_files_load_and_bad_configs_name_the_fix():
+    folder = Path(__file__).resolve().parent.parent
+    for name in ("config.yaml", "config.quick.yaml", "config.cpu.yaml"):
+        config = load_config(Config, folder / name)
+        assert config.model_name == "all-MiniLM-L6-v2" and "finetune" in config.modes
+    with pytest.raises(ValueError, match="modes must list probe and/or finetune"):
+        Config(modes=["pretrain"])
+    with pytest.raises(ValueError, match="precision must be one of"):
+        TrainSettings(precision="fp8")
+    assert torch.float32 == torch.get_default_dtype()
+
+
+@pytest.mark.points(0)  # given code
+def test_auto_head_is_transformers_own_model_seen_as_ours(tiny_bert_dir):
+    from transformers import AutoModelForSequenceClassification
+
+    model, tokenizer = build_model(Config(head="auto"), tiny_bert_dir, torch.device("cpu"), "cls")
+    reference = AutoModelForSequenceClassification.from_pretrained(tiny_bert_dir, num_labels=2)
+    reference.classifier.load_state_dict(model.classifier.state_dict())
+    batch = tokenizer(["a good film", "dull and boring"], padding=True, return_tensors="pt")
+    torch.testing.assert_close(model.eval()(batch["input_ids"], batch["attention_mask"]),
+                               reference.eval()(**batch).logits)

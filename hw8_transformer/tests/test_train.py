@@ -1,0 +1,101 @@
+"""The training loop's pieces: the learning-rate schedule and one (accumulated) update."""
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+import torch
+
+from hw8_transformer.model import PretrainedClassifier, load_encoder
+from hw8_transformer.train import linear_warmup_decay, train_update
+
+
+@pytest.mark.task_schedule
+@pytest.mark.points(2)
+@pytest.mark.parametrize("warmup, total", [(0, 10), (3, 10), (10, 40), (5, 5)])
+def test_schedule_matches_transformers(warmup, total):
+    from transformers import get_linear_schedule_with_warmup
+
+    parameter = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([parameter], lr=1.0)
+    reference = get_linear_schedule_with_warmup(optimizer, warmup, total)
+    for step in range(total + 3):
+        expected = reference.lr_lambdas[0](step)
+        got = linear_warmup_decay(step, warmup, total)
+        assert got == pytest.approx(expected, abs=1e-12), (
+            f"step {step} (warm-up {warmup}, total {total}): expected {expected} (transformers) but got {got}")
+
+
+def _model_and_batches(folder, seed=0):
+    encoder, tokenizer = load_encoder(folder)
+    torch.manual_seed(seed)
+    model = PretrainedClassifier(encoder, pooling="cls", dropout=0.0)
+    sentences = ["a good film", "the story is very dull", "boring", "a witty , moving and gorgeous movie"]
+    encoded = tokenizer(sentences, padding=True, return_tensors="pt")
+    whole = {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"],
+             "labels": torch.tensor([1, 0, 0, 1])}
+    return model, whole
+
+
+def _update(model, batches, max_grad_norm=1.0, lr=1.0):
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+    scaler = torch.amp.GradScaler("cpu", enabled=False)
+    loss = train_update(model, batches, optimizer, scheduler, max_grad_norm, scaler,
+                        contextlib.nullcontext, contextlib.nullcontext)
+    return loss, optimizer
+
+
+def _split(batch, pieces):
+    return [{k: v[piece] for k, v in batch.items()} for piece in pieces]
+
+
+@pytest.mark.task_update
+@pytest.mark.points(3)
+def test_accumulated_update_equals_one_big_batch(tiny_bert_no_dropout_dir):
+    one, whole = _model_and_batches(tiny_bert_no_dropout_dir)
+    two, _ = _model_and_batches(tiny_bert_no_dropout_dir)
+    loss_one, _ = _update(one, [whole])
+    loss_two, _ = _update(two, _split(whole, [slice(0, 1), slice(1, 4)]))   # unequal micro-batches
+    assert loss_two == pytest.approx(loss_one, rel=1e-5), (
+        f"expected the mean loss over the update ({loss_one}) from accumulation but got {loss_two}")
+    for (name, a), b in zip(one.named_parameters(), two.parameters(), strict=True):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=1e-5,
+                                   msg=lambda m, name=name: f"{name} differs after accumulation: {m}")
+
+
+@pytest.mark.task_update
+@pytest.mark.points(2)
+def test_update_clips_the_gradient_norm_and_zeroes_gradients(tiny_bert_no_dropout_dir):
+    model, whole = _model_and_batches(tiny_bert_no_dropout_dir)
+    reference, _ = _model_and_batches(tiny_bert_no_dropout_dir)
+    logits = reference(whole["input_ids"], whole["attention_mask"])
+    expected_loss = torch.nn.functional.cross_entropy(logits, whole["labels"])
+    expected_loss.backward()
+    norm = torch.sqrt(sum(p.grad.pow(2).sum() for p in reference.parameters()))
+    assert norm > 1e-3, "the reference gradient should not vanish"
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    sgd = torch.optim.SGD(model.parameters(), lr=1.0)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(sgd, lambda step: 1.0)
+    clip = float(norm) / 4
+    loss = train_update(model, [whole], sgd, scheduler, clip, torch.amp.GradScaler("cpu", enabled=False),
+                        contextlib.nullcontext, contextlib.nullcontext)
+    assert loss == pytest.approx(float(expected_loss.detach()), rel=1e-5)
+    step = torch.sqrt(sum((before[name] - p.detach()).pow(2).sum() for name, p in model.named_parameters()))
+    expected_step = clip * float(norm) / (float(norm) + 1e-6)   # clip_grad_norm_ adds 1e-6 to the norm
+    assert float(step) == pytest.approx(expected_step, rel=1e-4), (
+        f"expected an SGD step of norm {expected_step} (clipped) but got {step}")
+    assert all(p.grad is None or not p.grad.any() for p in model.parameters()), (
+        "gradients must be zeroed after the step")
+
+
+@pytest.mark.task_update
+@pytest.mark.points(1)
+def test_update_runs_under_bf16_autocast(tiny_bert_no_dropout_dir):
+    model, whole = _model_and_batches(tiny_bert_no_dropout_dir)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+    loss = train_update(model, [whole], optimizer, scheduler, 1.0, torch.amp.GradScaler("cpu", enabled=False),
+                        lambda: torch.autocast("cpu", dtype=torch.bfloat16), contextlib.nullcontext)
+    assert 0.3 < loss < 1.5, f"expected a loss near log 2 from a fresh head but got {loss}"
+    assert all(p.dtype == torch.float32 for p in model.parameters()), "autocast must leave the weights in float32"
