@@ -194,6 +194,31 @@ def evaluate_perplexity(model: RNNLanguageModel, stream: torch.Tensor, batch_siz
     return perplexity(float(total_nll), tokens)
 
 
+def train_lm_epoch(model: RNNLanguageModel, step: TrainStep, windows, deadline: float | None = None
+                   ) -> tuple[float, int, int]:
+    """One pass of truncated BPTT over `windows` ((inputs, targets) pairs, each [B, t]), the state carried
+    and detached between windows. Stops early once ``time.perf_counter()`` passes `deadline`.
+
+    Returns (summed training loss over predicted tokens, tokens predicted, windows completed).
+    """
+    model.train()
+    state, total, tokens, completed = None, None, 0, 0
+    for inputs, targets in windows:
+        state = detach_state(state)
+
+        def loss_fn(inputs=inputs, targets=targets):
+            nonlocal state
+            logits, state = model(inputs, state)                           # (B, t, V)
+            return F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+
+        loss, _ = step(loss_fn)
+        total = loss * targets.numel() if total is None else total + loss * targets.numel()
+        tokens, completed = tokens + targets.numel(), completed + 1
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+    return float(total), tokens, completed
+
+
 def train_language_model(config: LMConfig, corpus: LMCorpus, run: Run, device: torch.device,
                          amp: bool = False) -> dict[str, Any]:
     """SGD with truncated BPTT and gradient clipping; learning-rate schedule; best-on-valid checkpoint;
@@ -211,25 +236,12 @@ def train_language_model(config: LMConfig, corpus: LMCorpus, run: Run, device: t
     best_valid, lr, trained_tokens, epochs_done, start = math.inf, config.lr, 0, 0.0, time.perf_counter()
     out_of_time, train_seconds = False, 0.0
     for epoch in range(1, config.epochs + 1):
-        model.train()
-        state, total, tokens, epoch_start = None, torch.zeros((), device=device), 0, time.perf_counter()
-        for number, (inputs, targets) in enumerate(run.progress(windows, desc=f"lm epoch {epoch} (lr {lr:g})"), 1):
-            state = detach_state(state)
-
-            def loss_fn(inputs=inputs, targets=targets):
-                nonlocal state
-                logits, state = model(inputs, state)                       # (B, t, V)
-                return F.cross_entropy(logits.flatten(0, 1), targets.flatten())
-
-            loss, _ = step(loss_fn)
-            total += loss * targets.numel()
-            tokens += targets.numel()
-            if budget is not None and time.perf_counter() - start > budget:
-                out_of_time = True
-                epochs_done += number / len(windows)
-                break
-        else:
-            epochs_done += 1
+        epoch_start = time.perf_counter()
+        deadline = None if budget is None else start + budget
+        progress = run.progress(windows, desc=f"lm epoch {epoch} (lr {lr:g})")
+        total, tokens, completed = train_lm_epoch(model, step, progress, deadline)
+        out_of_time = deadline is not None and time.perf_counter() > deadline
+        epochs_done += completed / len(windows)
         trained_tokens += tokens
         train_seconds += time.perf_counter() - epoch_start
         valid = evaluate_perplexity(model, corpus.valid, config.eval_batch_size, config.bptt, device, amp)
