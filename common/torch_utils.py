@@ -112,9 +112,10 @@ class TrainStep:
 
     `optimizer` may be a list (e.g. ``SparseAdam`` for a sparse embedding and ``Adam`` for the rest);
     `clip_parameters` limits clipping to some parameters (default: all trainable ones; sparse
-    gradients cannot be clipped by norm, so leave a sparse embedding out). With `amp` on a CUDA device, a ``GradScaler`` scales the loss and unscales the gradients before
-    clipping, so `clip_norm` means the same with and without mixed precision. On the CPU `amp` does
-    nothing and the step is plain float32.
+    gradients cannot be clipped by norm, so leave a sparse embedding out). With `amp` on a CUDA
+    device, a ``GradScaler`` scales the loss and unscales the gradients before clipping, so
+    `clip_norm` means the same with and without mixed precision. On the CPU `amp` does nothing and
+    the step is plain float32.
     """
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer | Sequence[torch.optim.Optimizer],
@@ -276,3 +277,4 @@ def sample_next(logits: torch.Tensor, temperature: float = 1.0, top_k: int | Non
     probs = torch.softmax(logits, dim=-1)                              # [B, V]
     choice = torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(-1).to(logits.device)
     return choice[0] if single else choice
+

@@ -38,19 +38,22 @@ def _three_steps(ours, theirs, batch=4, size=5, seed=0):
     return results
 
 
+def _check_against_torch(ours_class, torch_class, hidden, seed, what):
+    torch.manual_seed(seed)
+    theirs, ours = torch_class(5, hidden).double(), ours_class(5, hidden).double()
+    copy_cell_weights(ours, theirs)
+    (ours_out, ours_grad, ours_params), (out, grad, params) = _three_steps(ours, theirs)
+    assert_close(ours_out, out, f"{what} after 3 steps")
+    assert_close(ours_grad, grad, "gradient w.r.t. the inputs")
+    for name, value in params.items():
+        assert_close(ours_params[name], value, f"gradient of {name}")
+
+
 @pytest.mark.task_elman
 @pytest.mark.points(2)
 @pytest.mark.parametrize("hidden", [1, 6])
 def test_elman_matches_torch_rnn_cell(hidden):
-    torch.manual_seed(0)
-    theirs = torch.nn.RNNCell(5, hidden).double()
-    ours = ElmanCell(5, hidden).double()
-    copy_cell_weights(ours, theirs)
-    (ours_out, ours_grad, ours_params), (out, grad, params) = _three_steps(ours, theirs)
-    assert_close(ours_out, out, "ElmanCell h after 3 steps")
-    assert_close(ours_grad, grad, "gradient w.r.t. the inputs")
-    for name, value in params.items():
-        assert_close(ours_params[name], value, f"gradient of {name}")
+    _check_against_torch(ElmanCell, torch.nn.RNNCell, hidden, 0, "ElmanCell h")
 
 
 @pytest.mark.task_elman
@@ -65,15 +68,7 @@ def test_elman_output_is_the_state():
 @pytest.mark.points(3)
 @pytest.mark.parametrize("hidden", [1, 7])
 def test_lstm_matches_torch_lstm_cell(hidden):
-    torch.manual_seed(1)
-    theirs = torch.nn.LSTMCell(5, hidden).double()
-    ours = LSTMCell(5, hidden).double()
-    copy_cell_weights(ours, theirs)
-    (ours_out, ours_grad, ours_params), (out, grad, params) = _three_steps(ours, theirs)
-    assert_close(ours_out, out, "LSTMCell h + 2c after 3 steps")
-    assert_close(ours_grad, grad, "gradient w.r.t. the inputs")
-    for name, value in params.items():
-        assert_close(ours_params[name], value, f"gradient of {name}")
+    _check_against_torch(LSTMCell, torch.nn.LSTMCell, hidden, 1, "LSTMCell h + 2c")
 
 
 @pytest.mark.task_lstm
