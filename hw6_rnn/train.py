@@ -279,7 +279,7 @@ def train_language_model(config: LMConfig, corpus: LMCorpus, run: Run, device: t
     samples = [generate(model, corpus.vocab, prompt, config.sample_tokens, config.temperature, config.top_k,
                         config.top_p, stop, seed=seed) for seed in range(config.samples)]
     joiner = "" if corpus.level == "char" else " "
-    texts = [config.prompt + (joiner or " ") + joiner.join(sample) for sample in samples]
+    texts = [config.prompt + joiner + joiner.join(sample) for sample in samples]
     for text in texts:
         run.log(f"lm sample: {text}")
     plot_curves({name: curves[name] for name in ("train perplexity", "valid perplexity")},
