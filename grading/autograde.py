@@ -369,7 +369,9 @@ def grade(template: Path, hw_name: str, submission: Path, limits: Limits = Limit
         tests.append({"name": e.id, "score": e.points if outcome.passed else 0.0, "max_score": e.points,
                       "status": "passed" if outcome.passed else "failed", "output": outcome.output,
                       "visibility": e.visibility})
-    return {"score": sum(t["score"] for t in tests), "max_score": sum(t["max_score"] for t in tests),
+    # points of parametrised cases are fractions (grading/points.py): round the sums for display
+    return {"score": round(sum(t["score"] for t in tests), 6),
+            "max_score": round(sum(t["max_score"] for t in tests), 6),
             "execution_time": round(time.monotonic() - start, 2), "output": "\n".join(notes),
             "tests": tests}
 
