@@ -1,0 +1,123 @@
+"""layers.py: RecurrentLayer and StackedRNN over padded batches against torch.nn.LSTM / nn.RNN (packed)."""
+from __future__ import annotations
+
+import pytest
+import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from hw6_rnn.cells import LSTMCell
+from hw6_rnn.layers import FusedRNN, RecurrentLayer, StackedRNN
+from hw6_rnn.tests.helpers import assert_close, copy_cell_weights, copy_rnn_weights, padded_inputs
+
+LENGTHS = [5, 2, 4, 1]
+
+
+def torch_packed(rnn, inputs, lengths, state=None):
+    packed = pack_padded_sequence(inputs, lengths, batch_first=True, enforce_sorted=False)
+    outputs, final = rnn(packed, state)
+    return pad_packed_sequence(outputs, batch_first=True, total_length=inputs.size(1))[0], final
+
+
+@pytest.mark.task_layer
+@pytest.mark.points(2)
+def test_forward_layer_matches_packed_lstm():
+    torch.manual_seed(0)
+    theirs = torch.nn.LSTM(3, 4, batch_first=True).double()
+    layer = RecurrentLayer(LSTMCell(3, 4).double())
+    copy_cell_weights(layer.cell, theirs, "_l0")
+    inputs, lengths = padded_inputs(LENGTHS, 3)
+    inputs.requires_grad_(True)
+    outputs, (h, c) = layer(inputs, lengths)
+    expected, (h_n, c_n) = torch_packed(theirs, inputs, lengths)
+    assert_close(outputs, expected, "outputs (zeros after each length)")
+    assert_close(h, h_n[0], "final h (the state at each sequence's last real token)")
+    assert_close(c, c_n[0], "final c")
+    ours_grad, = torch.autograd.grad((outputs.sum() + h.sum() + c.sum()), inputs)
+    theirs_grad, = torch.autograd.grad((expected.sum() + h_n.sum() + c_n.sum()), inputs)
+    assert_close(ours_grad, theirs_grad, "gradient w.r.t. the inputs")
+
+
+@pytest.mark.task_layer
+@pytest.mark.points(2)
+def test_reverse_layer_matches_the_backward_half_of_a_bidirectional_lstm():
+    torch.manual_seed(1)
+    theirs = torch.nn.LSTM(3, 4, batch_first=True, bidirectional=True).double()
+    layer = RecurrentLayer(LSTMCell(3, 4).double(), reverse=True)
+    copy_cell_weights(layer.cell, theirs, "_l0_reverse")
+    inputs, lengths = padded_inputs(LENGTHS, 3, seed=2)
+    outputs, (h, c) = layer(inputs, lengths)
+    expected, (h_n, c_n) = torch_packed(theirs, inputs, lengths)
+    assert_close(outputs, expected[..., 4:], "backward outputs (a sequence starts at its last real token)")
+    assert_close(h, h_n[1], "backward final h (the state after the first token)")
+    assert_close(c, c_n[1], "backward final c")
+
+
+@pytest.mark.task_layer
+@pytest.mark.points(1)
+def test_padding_values_never_matter():
+    torch.manual_seed(0)
+    layer = RecurrentLayer(LSTMCell(3, 4).double(), reverse=True)
+    inputs, lengths = padded_inputs(LENGTHS, 3)
+    noisy = inputs.clone()
+    noisy[1, 2:] = 1e3
+    first, second = layer(inputs, lengths), layer(noisy, lengths)
+    assert_close(second[0], first[0], "outputs with garbage in the padding")
+    assert_close(second[1][0], first[1][0], "final h with garbage in the padding")
+
+
+@pytest.mark.task_stacked
+@pytest.mark.points(3)
+@pytest.mark.parametrize("kind,bidirectional", [("lstm", True), ("lstm", False), ("elman", True)])
+def test_stacked_matches_torch(kind, bidirectional):
+    torch.manual_seed(3)
+    module = torch.nn.LSTM if kind == "lstm" else torch.nn.RNN
+    theirs = module(3, 4, num_layers=2, batch_first=True, bidirectional=bidirectional).double()
+    ours = StackedRNN(kind, 3, 4, num_layers=2, bidirectional=bidirectional).double()
+    copy_rnn_weights(ours, theirs)
+    inputs, lengths = padded_inputs(LENGTHS, 3, seed=4)
+    generator = torch.Generator().manual_seed(5)
+    directions = 2 if bidirectional else 1
+    state = tuple(torch.randn(2 * directions, 4, 4, generator=generator, dtype=torch.float64)
+                  for _ in range(2 if kind == "lstm" else 1))
+    inputs.requires_grad_(True)
+    outputs, final = ours(inputs, lengths, state)
+    expected, expected_final = torch_packed(theirs, inputs, lengths, state if kind == "lstm" else state[0])
+    expected_final = tuple(expected_final) if kind == "lstm" else (expected_final,)
+    assert_close(outputs, expected, "outputs [B, T, D*H]")
+    assert len(final) == len(expected_final), f"expected a state of {len(expected_final)} tensors, got {len(final)}"
+    for ours_part, their_part in zip(final, expected_final, strict=True):
+        assert_close(ours_part, their_part, "final state [L*D, B, H]")
+    def loss(out, fin):
+        return out.pow(2).sum() + sum(part.sum() for part in fin)
+
+    ours_grads = torch.autograd.grad(loss(outputs, final), [inputs, *ours.parameters()])
+    theirs_grads = torch.autograd.grad(loss(expected, expected_final), [inputs, *theirs.parameters()])
+    assert_close(ours_grads[0], theirs_grads[0], "gradient w.r.t. the inputs")
+    ours_by_name = dict(zip([n for n, _ in ours.named_parameters()], ours_grads[1:], strict=True))
+    for (name, _), grad in zip(theirs.named_parameters(), theirs_grads[1:], strict=True):
+        base, level = name.rsplit("_l", 1)
+        index = int(level[0]) * directions + ("reverse" in level)
+        assert_close(ours_by_name[f"layers.{index}.cell.{base}"], grad, f"gradient of {name}")
+
+
+@pytest.mark.task_stacked
+@pytest.mark.points(1)
+def test_fused_path_gives_the_same_results_as_yours():
+    torch.manual_seed(6)
+    ours = StackedRNN("lstm", 3, 5, num_layers=2, bidirectional=True)
+    fused = FusedRNN("lstm", 3, 5, num_layers=2, bidirectional=True).load_from(ours)
+    inputs, lengths = padded_inputs(LENGTHS, 3, dtype=torch.float32)
+    (outputs, final), (fused_outputs, fused_final) = ours(inputs, lengths), fused(inputs, lengths)
+    assert_close(outputs, fused_outputs, "StackedRNN vs FusedRNN outputs")
+    for a, b in zip(final, fused_final, strict=True):
+        assert_close(a, b, "StackedRNN vs FusedRNN final state")
+
+
+@pytest.mark.points(0)  # given code
+@pytest.mark.parametrize("fused", [False, True])
+def test_empty_sequences_are_a_clear_error(fused):
+    module = (FusedRNN if fused else StackedRNN)("lstm", 3, 4)
+    with pytest.raises(ValueError, match=r"sequences \[1\] of the batch have length 0"):
+        module(torch.zeros(2, 3, 3), torch.tensor([3, 0]))
+    with pytest.raises(ValueError, match="length 0"):
+        module(torch.zeros(2, 3, 3), torch.tensor([0, 0]))       # a batch that is all padding
