@@ -11,13 +11,21 @@ from hw7_seq2seq.decode import beam_search, greedy_decode
 from hw7_seq2seq.tests.seq2seq_helpers import batch_args, random_sources, sources, tiny_model
 
 
-def sequence_log_prob(model, source: list[int], tokens: list[int]) -> float:
-    """log P(tokens | source) by teacher forcing: an independent way to score a hypothesis."""
-    batch = sources([source])
-    tgt_in = torch.tensor([[BOS_INDEX, *tokens[:-1]]])
+def sequence_log_probs(model, source: list[int], candidates: list[list[int]]) -> list[float]:
+    """log P(candidate | source) of each candidate by teacher forcing: an independent way to score hypotheses."""
+    batch = sources([source] * len(candidates))
+    longest = max(len(c) for c in candidates)
+    tgt_in = torch.tensor([[BOS_INDEX, *c[:-1]] + [0] * (longest - len(c)) for c in candidates])
+    tgt_out = torch.tensor([c + [0] * (longest - len(c)) for c in candidates])
     with torch.no_grad():
-        log_probs = model(batch.indices, batch.lengths, batch.mask, tgt_in).log_softmax(-1)[0]
-    return float(log_probs[torch.arange(len(tokens)), torch.tensor(tokens)].sum())
+        log_probs = model(batch.indices, batch.lengths, batch.mask, tgt_in).log_softmax(-1)   # (N, T, V)
+    picked = log_probs.gather(-1, tgt_out[..., None]).squeeze(-1)                             # (N, T)
+    real = torch.arange(longest)[None, :] < torch.tensor([len(c) for c in candidates])[:, None]
+    return (picked * real).sum(-1).tolist()
+
+
+def sequence_log_prob(model, source: list[int], tokens: list[int]) -> float:
+    return sequence_log_probs(model, source, [tokens])[0]
 
 
 def with_eos(tokens: list[int], max_len: int) -> list[int]:
@@ -96,7 +104,8 @@ def test_a_wide_beam_finds_the_exhaustive_best_and_beats_greedy() -> None:
     for source in random_sources(4, seed=8):
         candidates = [list(c) for n in range(1, max_len + 1) for c in itertools.product(vocabulary, repeat=n)
                       if EOS_INDEX not in c[:-1] and (c[-1] == EOS_INDEX or n == max_len)]
-        best = max(candidates, key=lambda c: sequence_log_prob(model, source, c))
+        scores = sequence_log_probs(model, source, candidates)
+        best = candidates[max(range(len(candidates)), key=scores.__getitem__)]
         (found,) = beam_search(model, *batch_args([source]), beam_size=36, max_len=max_len)
         expected = [t for t in best if t != EOS_INDEX]
         assert found.tokens == expected, f"expected the exhaustive best {expected} but got {found.tokens}"
