@@ -92,7 +92,8 @@ class DecodeConfig:
 @dataclass
 class Config:
     seed: int = 0
-    device: str = "auto"
+    device: str = "auto"                  # auto | cpu | cuda | cuda:N
+    threads: int | None = None            # torch CPU threads (null: torch's default)
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -101,6 +102,8 @@ class Config:
 
 def main(config: Config, run: Run) -> dict[str, Any]:
     data, device = config.data, resolve_device(config.device)
+    if config.threads is not None:
+        torch.set_num_threads(config.threads)
     train_pairs = filter_by_length(read_multi30k("train", data.src, data.tgt, data.root), data.max_len)
     train_pairs = train_pairs[: data.max_train_pairs]
     val_pairs, test_pairs = (read_multi30k(split, data.src, data.tgt, data.root) for split in ("val", "test"))
@@ -175,7 +178,7 @@ def main(config: Config, run: Run) -> dict[str, Any]:
         "src": data.src, "tgt": data.tgt, "device": str(device), "parameters": count_parameters(model),
         "train_pairs": len(train_examples), "src_vocab_size": len(src_vocab), "tgt_vocab_size": len(tgt_vocab),
         "epochs_run": len(history["train_loss"]), "best_epoch": best_epoch, "train_minutes": round(train_minutes, 2),
-        "history": history, "best_val_bleu": round(best_bleu, 2),
+        "history": history, "best_val_bleu": round(best_bleu, 4),
         "test_bleu_greedy": round(greedy_bleu, 2), "test_bleu_beam": round(beam_bleu, 2),
         "beam_size": config.decode.beam_size, "bleu_signature": signature,
         "length_ratio_greedy": round(mean_length_ratio([h.tokens for h in greedy], references), 4),
