@@ -239,15 +239,14 @@ class Seq2Seq(nn.Module):
         # docstring says; stack the logits (about 10 lines)
         # BEGIN SOLUTION
         memory, state = self.encode(src, lengths, mask)
-        prev = tgt_in[:, 0]                                                          # (B,)
-        all_logits = []
+        prev, all_logits = tgt_in[:, 0], []                                          # (B,)
         for t in range(tgt_in.size(1)):
-            if t > 0:
-                prev = tgt_in[:, t]
+            logits, state, _ = self.decoder.step(prev, state, memory)               # (B, V)
+            all_logits.append(logits)
+            if t + 1 < tgt_in.size(1):
+                prev = tgt_in[:, t + 1]
                 if teacher_forcing < 1.0:
                     gold = torch.rand(prev.shape, generator=generator) < teacher_forcing
                     prev = torch.where(gold.to(prev.device), prev, logits.argmax(dim=-1))
-            logits, state, _ = self.decoder.step(prev, state, memory)               # (B, V)
-            all_logits.append(logits)
         return torch.stack(all_logits, dim=1)                                        # (B, T, V)
         # END SOLUTION

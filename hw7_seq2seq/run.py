@@ -131,9 +131,11 @@ def main(config: Config, run: Run) -> dict[str, Any]:
     best_bleu, best_epoch, start = -1.0, 0, time.perf_counter()
     deadline = None if config.train.max_minutes is None else start + 60 * config.train.max_minutes
     for epoch in range(1, config.train.epochs + 1):
+        def progress(batches, total, epoch=epoch):
+            return run.progress(batches, f"epoch {epoch}", total=total)
+
         loss, _, cut = train_epoch(model, train_examples, step, config.train.batch_size, config.seed + epoch,
-                                   config.train.teacher_forcing, deadline,
-                                   progress=lambda it, total: run.progress(it, f"epoch {epoch}", total=total))
+                                   config.train.teacher_forcing, deadline, progress)
         val_nll, val_tokens = evaluate_nll(model, val_examples, config.decode.batch_size)
         val_bleu, _, _ = translate_bleu(val_examples, val_pairs, beam_size=1)
         minutes = (time.perf_counter() - start) / 60
@@ -165,7 +167,8 @@ def main(config: Config, run: Run) -> dict[str, Any]:
                 ylabel="cross-entropy", title=f"hw7 {pair} training loss")
     plot_curves({"validation BLEU (greedy)": history["val_bleu"]}, run.path("val_bleu.png"), xlabel="epoch",
                 ylabel="sacreBLEU", title=f"hw7 {pair} validation BLEU")
-    for n, (hypothesis, (src_tokens, _)) in enumerate(zip(greedy[: config.decode.heatmaps], test_pairs), start=1):
+    shown = zip(greedy[: config.decode.heatmaps], test_pairs, strict=False)
+    for n, (hypothesis, (src_tokens, _)) in enumerate(shown, start=1):
         if hypothesis.attention is not None:
             rows = tgt_vocab.indices_to_tokens(hypothesis.tokens)
             rows += ["</s>"] * (len(hypothesis.attention) - len(rows))
@@ -186,7 +189,7 @@ def main(config: Config, run: Run) -> dict[str, Any]:
         "examples": [{"source": detokenize(s), "reference": detokenize(t),
                       "greedy": detokenize(tgt_vocab.indices_to_tokens(g.tokens)),
                       "beam": detokenize(tgt_vocab.indices_to_tokens(b.tokens))}
-                     for (s, t), g, b in list(zip(test_pairs, greedy, beam))[:5]],
+                     for (s, t), g, b in list(zip(test_pairs, greedy, beam, strict=True))[:5]],
         "summary": [
             summary_row(label, "sacreBLEU, greedy", round(greedy_bleu, 2)),
             summary_row(label, f"sacreBLEU, beam {config.decode.beam_size}", round(beam_bleu, 2)),

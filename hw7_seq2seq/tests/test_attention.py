@@ -26,7 +26,7 @@ def test_masked_softmax_sums_to_one_and_is_zero_on_padding() -> None:
     assert weights[1, 0] == 1.0
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 def test_additive_scores_by_hand() -> None:
     attention = Attention("additive", query_dim=2, key_dim=2, attn_dim=2)
     with torch.no_grad():
@@ -43,7 +43,7 @@ def test_additive_scores_by_hand() -> None:
     assert torch.allclose(got, expected, atol=1e-6), f"expected {expected} but got {got}"
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 @pytest.mark.parametrize("kind", ["dot", "general"])
 def test_dot_and_general_scores_match_a_loop(kind: str) -> None:
     torch.manual_seed(1)
@@ -55,7 +55,7 @@ def test_dot_and_general_scores_match_a_loop(kind: str) -> None:
     assert torch.allclose(got, expected, atol=1e-5), f"expected {expected} but got {got}"
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 @pytest.mark.parametrize("kind", ["additive", "dot", "general"])
 def test_weights_sum_to_one_and_padding_is_ignored(kind: str) -> None:
     torch.manual_seed(2)

@@ -33,7 +33,7 @@ def with_eos(tokens: list[int], max_len: int) -> list[int]:
 
 
 @pytest.mark.task_greedy
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 def test_greedy_takes_the_argmax_at_every_step() -> None:
     model = tiny_model("additive", scale=2.0)
     source = [4, 7, 5, 9]
@@ -54,7 +54,7 @@ def test_greedy_takes_the_argmax_at_every_step() -> None:
 
 
 @pytest.mark.task_greedy
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 def test_greedy_batched_equals_one_at_a_time_and_returns_attention() -> None:
     model = tiny_model("dot", scale=2.0)
     sentences = random_sources(8, seed=5)
@@ -69,7 +69,7 @@ def test_greedy_batched_equals_one_at_a_time_and_returns_attention() -> None:
 
 
 @pytest.mark.task_beam
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 @pytest.mark.parametrize("attention", ["additive", "none"])
 def test_beam_size_one_equals_greedy(attention: str) -> None:
     model = tiny_model(attention, scale=2.0)
@@ -82,7 +82,7 @@ def test_beam_size_one_equals_greedy(attention: str) -> None:
 
 
 @pytest.mark.task_beam
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 @pytest.mark.parametrize("length_penalty", [0.0, 1.0])
 def test_batched_beam_equals_one_sentence_at_a_time(length_penalty: float) -> None:
     model = tiny_model("general", scale=2.0)
@@ -97,7 +97,7 @@ def test_batched_beam_equals_one_sentence_at_a_time(length_penalty: float) -> No
 
 
 @pytest.mark.task_beam
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 def test_a_wide_beam_finds_the_exhaustive_best_and_beats_greedy() -> None:
     model = tiny_model("additive", tgt_vocab=6, scale=1.5)
     max_len, vocabulary = 3, list(range(6))        # every id, specials included, has probability: all count

@@ -24,7 +24,7 @@ def test_shapes_and_zero_states_at_padding() -> None:
     assert torch.all(states[1, 2:] == 0) and torch.all(states[2, 1:] == 0), "expected zero states at padding"
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 def test_matches_a_plain_gru_run_on_each_unpadded_sentence() -> None:
     model = encoder()
     sentences = [[4, 5, 6, 7], [8, 9], [10]]

@@ -32,7 +32,7 @@ def train_toy(transform, steps: int = 200, seed: int = 0) -> Seq2Seq:
     return model.eval()
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 @pytest.mark.parametrize("name, transform", [("copy", lambda s: list(s)), ("reverse", lambda s: s[::-1])])
 def test_learns_toy_task_perfectly(name: str, transform) -> None:
     model = train_toy(transform)

@@ -48,7 +48,7 @@ def test_translator_round_trip_and_bad_input(tiny_multi30k: Path, tmp_path: Path
 
     first_source = toy_pairs(24, 2)[0][0]
     (translation,) = translator.translate([first_source], beam_size=1)
-    assert translation.text == greedy[0], f"expected the run's own greedy output {greedy[0]!r}, got {translation.text!r}"
+    assert translation.text == greedy[0], f"expected the run's greedy output {greedy[0]!r}, got {translation.text!r}"
     (unknown,) = translator.translate(["Ein kleiner Elefant läuft."], beam_size=2)
     assert unknown.unknown_words == ["elefant"], f"expected the unknown word listed, got {unknown.unknown_words}"
     with pytest.raises(ValueError, match="sentence 2 is empty"):
