@@ -110,20 +110,25 @@ def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.
 class TrainStep:
     """One optimisation step: zero grads -> forward/loss under autocast -> backward -> clip -> step.
 
-    With `amp` on a CUDA device, a ``GradScaler`` scales the loss and unscales the gradients before
+    `optimizer` may be a list (e.g. ``SparseAdam`` for a sparse embedding and ``Adam`` for the rest);
+    `clip_parameters` limits clipping to some parameters (default: all trainable ones; sparse
+    gradients cannot be clipped by norm, so leave a sparse embedding out). With `amp` on a CUDA device, a ``GradScaler`` scales the loss and unscales the gradients before
     clipping, so `clip_norm` means the same with and without mixed precision. On the CPU `amp` does
     nothing and the step is plain float32.
     """
 
-    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, clip_norm: float | None = None,
-                 amp: bool = False, device: torch.device | None = None) -> None:
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer | Sequence[torch.optim.Optimizer],
+                 clip_norm: float | None = None, amp: bool = False, device: torch.device | None = None,
+                 clip_parameters: Sequence[nn.Parameter] | None = None) -> None:
         if clip_norm is not None and clip_norm <= 0:
             raise ValueError(f"clip_norm must be > 0 or None (no clipping), got {clip_norm}")
-        self.model, self.optimizer, self.clip_norm = model, optimizer, clip_norm
+        self.model, self.clip_norm = model, clip_norm
+        self.optimizers = list(optimizer) if isinstance(optimizer, Sequence) else [optimizer]
         self.device = device if device is not None else next(model.parameters()).device
         self.amp = amp_enabled(self.device, amp)
         self.scaler = torch.amp.GradScaler("cuda") if self.amp else None
-        self.parameters = [p for p in model.parameters() if p.requires_grad]
+        chosen = model.parameters() if clip_parameters is None else clip_parameters
+        self.parameters = [p for p in chosen if p.requires_grad]
 
     def __call__(self, loss_fn: Callable[[], torch.Tensor]) -> tuple[torch.Tensor, float | None]:
         """Run `loss_fn` (a scalar loss), update the model; return (detached loss, gradient norm before clipping).
@@ -131,7 +136,8 @@ class TrainStep:
         The gradient norm is None when there is no clipping (computing it would cost a pass over the
         gradients). The loss stays a tensor so a caller can sum losses without a device sync per step.
         """
-        self.optimizer.zero_grad(set_to_none=True)
+        for optimizer in self.optimizers:
+            optimizer.zero_grad(set_to_none=True)
         with autocast(self.device, self.amp):
             loss = loss_fn()
         if loss.dim() != 0:
@@ -139,16 +145,19 @@ class TrainStep:
         grad_norm = None
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
-            self.scaler.unscale_(self.optimizer)
+            for optimizer in self.optimizers:
+                self.scaler.unscale_(optimizer)
             if self.clip_norm is not None:
                 grad_norm = float(nn.utils.clip_grad_norm_(self.parameters, self.clip_norm))
-            self.scaler.step(self.optimizer)
+            for optimizer in self.optimizers:
+                self.scaler.step(optimizer)
             self.scaler.update()
         else:
             loss.backward()
             if self.clip_norm is not None:
                 grad_norm = float(nn.utils.clip_grad_norm_(self.parameters, self.clip_norm))
-            self.optimizer.step()
+            for optimizer in self.optimizers:
+                optimizer.step()
         return loss.detach(), grad_norm
 
 

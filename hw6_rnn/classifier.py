@@ -50,14 +50,15 @@ class RNNClassifier(nn.Module):
 
     def __init__(self, vocab_size: int, num_classes: int, pad_index: int, embedding_dim: int = 300,
                  hidden_size: int = 150, num_layers: int = 1, bidirectional: bool = True, cell: str = "lstm",
-                 pooling: str = "max", dropout: float = 0.5, fused: bool = False) -> None:
+                 pooling: str = "max", dropout: float = 0.5, fused: bool = False,
+                 sparse_embeddings: bool = False) -> None:
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}; choose one of {list(POOLINGS)}")
         if num_classes < 2:
             raise ValueError(f"num_classes must be >= 2, got {num_classes}")
         self.pooling, self.pad_index = pooling, pad_index
-        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_index)
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_index, sparse=sparse_embeddings)
         self.rnn = make_rnn(cell, embedding_dim, hidden_size, num_layers, bidirectional, dropout, fused)
         self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(hidden_size * self.rnn.directions, num_classes)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -38,15 +39,16 @@ class ClassificationData:
 
 
 def load_sst_classification(view: str = "sst2", phrases: bool = False, min_freq: int = 1,
-                            max_train: int | None = None) -> ClassificationData:
+                            max_train: int | None = None, root: Path | None = None) -> ClassificationData:
     """SST sentences (train optionally with every labelled phrase) indexed by a vocabulary of train words.
 
     Dev and test are always whole sentences. `max_train` keeps the first examples of train (tests).
+    `root`: a data folder holding ``sst/`` (default: the usual places, see common.resources).
     """
     if view not in SST_LABELS:
         raise ValueError(f"unknown SST view {view!r}; choose one of {sorted(SST_LABELS)}")
-    train = read_sst_trees("train", view=view, phrases=phrases)[:max_train]
-    dev, test = read_sst_trees("dev", view=view), read_sst_trees("test", view=view)
+    train = read_sst_trees("train", view=view, phrases=phrases, root=root)[:max_train]
+    dev, test = read_sst_trees("dev", view=view, root=root), read_sst_trees("test", view=view, root=root)
     vocab = Vocabulary.from_tokens((example.tokens for example in train), specials=(UNK, PAD), min_freq=min_freq)
 
     def index(examples: Sequence[LabeledSentence]) -> list[tuple[list[int], int]]:
@@ -97,10 +99,12 @@ class LMCorpus:
         return prompt.split() if self.level == "word" else [BOS, *prompt]
 
 
-def load_lm_corpus(name: str = "ptb", max_train_tokens: int | None = None, min_freq: int = 1) -> LMCorpus:
+def load_lm_corpus(name: str = "ptb", max_train_tokens: int | None = None, min_freq: int = 1,
+                   root: Path | None = None) -> LMCorpus:
     """``"ptb"``: PTB words with ``<eos>`` after each line (929,589 / 73,760 / 82,430 tokens, 10,000 types).
     ``"sst_chars"``: SST sentences as characters, each wrapped in ``<s>`` ... ``</s>`` (train characters
     seen fewer than `min_freq` times become ``<unk>``). `max_train_tokens` cuts train (quick runs, tests).
+    `root`: a data folder holding ``sst/`` (only for ``sst_chars``).
     """
     if name not in LM_CORPORA:
         raise ValueError(f"unknown language-model corpus {name!r}; choose one of {list(LM_CORPORA)}")
@@ -109,7 +113,7 @@ def load_lm_corpus(name: str = "ptb", max_train_tokens: int | None = None, min_f
                   for split in ("train", "valid", "test")}
         specials, level = (UNK, PTB_EOS), "word"
     else:
-        splits = {split: [token for sentence in read_sst_trees(source)
+        splits = {split: [token for sentence in read_sst_trees(source, root=root)
                           for token in [BOS, *" ".join(sentence.tokens), EOS]]
                   for split, source in (("train", "train"), ("valid", "dev"), ("test", "test"))}
         specials, level = (UNK, BOS, EOS), "char"

@@ -11,6 +11,7 @@ Writes into ``runs/hw6_rnn/<run id>/``: per classifier dataset ``<name>_best.pt`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import torch
@@ -31,6 +32,7 @@ class Config:
     device: str = "auto"              # auto: a CUDA GPU when there is one, else the CPU
     amp: bool = False                 # float16 mixed precision (only on a GPU; ignored on the CPU)
     threads: int | None = None        # torch CPU threads (null: torch's default)
+    data: Path | None = None          # data folder holding sst/ (null: COURSE_DATA, data/, ../shared/data)
     parts: list[Literal["classifier", "lm", "vanishing"]] = field(
         default_factory=lambda: ["classifier", "lm", "vanishing"])
     classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
@@ -53,7 +55,7 @@ def main(config: Config, run: Run) -> dict[str, Any]:
     if "classifier" in config.parts:
         settings = config.classifier
         for view in settings.datasets:
-            data = load_sst_classification(view, settings.phrases, settings.min_freq, settings.max_train)
+            data = load_sst_classification(view, settings.phrases, settings.min_freq, settings.max_train, config.data)
             result = train_classifier(settings, data, view, run, device, amp, config.seed)
             metrics[view] = result
             label = f"{DATASET_NAMES[view]} test"
@@ -62,7 +64,7 @@ def main(config: Config, run: Run) -> dict[str, Any]:
                                    summary_row(label, f"{kind} macro-F1", round(result["test_macro_f1"], 4))]
     if "lm" in config.parts:
         settings = config.lm
-        corpus = load_lm_corpus(settings.corpus, settings.max_train_tokens, settings.min_freq)
+        corpus = load_lm_corpus(settings.corpus, settings.max_train_tokens, settings.min_freq, config.data)
         result = train_language_model(settings, corpus, run, device, amp)
         metrics["lm"] = result
         dataset = "PTB test" if settings.corpus == "ptb" else "SST test (characters)"

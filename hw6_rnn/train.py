@@ -38,6 +38,8 @@ class ClassifierConfig:
     pooling: Literal["final", "mean", "max"] = "max"
     dropout: float = 0.5
     fused: bool = True                # torch.nn.LSTM with packed sequences; false: your StackedRNN
+    sparse_embeddings: bool = True    # update only the embedding rows a batch uses (SparseAdam): a dense
+                                      #   Adam step over every row costs more than the whole LSTM
     batch_size: int = 32
     epochs: int = 8
     lr: float = 1.0e-3                # Adam
@@ -107,7 +109,7 @@ class VanishingConfig:
 def build_classifier(config: ClassifierConfig, data: ClassificationData) -> RNNClassifier:
     return RNNClassifier(len(data.vocab), len(data.label_names), data.pad_index, config.embedding_dim,
                          config.hidden_size, config.num_layers, config.bidirectional, config.cell,
-                         config.pooling, config.dropout, config.fused)
+                         config.pooling, config.dropout, config.fused, config.sparse_embeddings)
 
 
 @torch.no_grad()
@@ -128,8 +130,14 @@ def train_classifier(config: ClassifierConfig, data: ClassificationData, name: s
                      device: torch.device, amp: bool = False, seed: int = 0) -> dict[str, Any]:
     """Train with Adam, keep the best-on-dev checkpoint, report test accuracy, macro-F1 and the confusion matrix."""
     model = build_classifier(config, data).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    step = TrainStep(model, optimizer, config.clip_norm, amp, device)
+    if config.sparse_embeddings:
+        rest = [p for name, p in model.named_parameters() if not name.startswith("embedding.")]
+        optimizers = [torch.optim.SparseAdam(list(model.embedding.parameters()), lr=config.lr),
+                      torch.optim.Adam(rest, lr=config.lr, weight_decay=config.weight_decay)]
+        step = TrainStep(model, optimizers, config.clip_norm, amp, device, clip_parameters=rest)
+    else:
+        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        step = TrainStep(model, optimizer, config.clip_norm, amp, device)
     checkpoint = run.path(f"{name}_best.pt")
     run.log(f"{name}: {len(data.train):,} train / {len(data.dev):,} dev / {len(data.test):,} test examples, "
             f"vocabulary {len(data.vocab):,}, {count_parameters(model):,} parameters, device {device}")
@@ -167,7 +175,7 @@ def train_classifier(config: ClassifierConfig, data: ClassificationData, name: s
     return {"test_accuracy": accuracy(gold, pred), "test_macro_f1": macro_f1(gold, pred, range(classes)),
             "best_dev_accuracy": best_dev, "best_epoch": best_epoch, "confusion_matrix": matrix.tolist(),
             "curves": curves, "train_seconds": round(seconds, 1), "parameters": count_parameters(model),
-            "vocab_size": len(data.vocab), "train_examples": len(data.train)}
+            "vocab_size": len(data.vocab), "train_examples": len(data.train), "test_examples": len(data.test)}
 
 
 # ---------------------------------------------------------------------------------------------
