@@ -128,7 +128,7 @@ def main(config: Config, run: Run) -> dict[str, Any]:
 
     checkpoint = run.path("best.pt")
     history: dict[str, list[float]] = {"train_loss": [], "val_perplexity": [], "val_bleu": [], "minutes": []}
-    best_bleu, best_epoch, start = -1.0, 0, time.perf_counter()
+    best_bleu, best_epoch, start, cpu_start = -1.0, 0, time.perf_counter(), time.process_time()
     deadline = None if config.train.max_minutes is None else start + 60 * config.train.max_minutes
     for epoch in range(1, config.train.epochs + 1):
         def progress(batches, total, epoch=epoch):
@@ -151,7 +151,7 @@ def main(config: Config, run: Run) -> dict[str, Any]:
                             extra={"src": data.src, "tgt": data.tgt, "epoch": epoch, "val_bleu": val_bleu})
         if cut:
             break
-    train_minutes = (time.perf_counter() - start) / 60
+    train_minutes, train_cpu_minutes = (time.perf_counter() - start) / 60, (time.process_time() - cpu_start) / 60
 
     load_checkpoint(checkpoint, model, {"src": src_vocab, "tgt": tgt_vocab}, device)
     greedy_bleu, signature, greedy = translate_bleu(test_examples, test_pairs, beam_size=1)
@@ -181,6 +181,8 @@ def main(config: Config, run: Run) -> dict[str, Any]:
         "src": data.src, "tgt": data.tgt, "device": str(device), "parameters": count_parameters(model),
         "train_pairs": len(train_examples), "src_vocab_size": len(src_vocab), "tgt_vocab_size": len(tgt_vocab),
         "epochs_run": len(history["train_loss"]), "best_epoch": best_epoch, "train_minutes": round(train_minutes, 2),
+        "train_cpu_minutes": round(train_cpu_minutes, 2),
+        "cpu_minutes": round((time.process_time() - cpu_start) / 60, 2),   # this process, training and evaluation
         "history": history, "best_val_bleu": round(best_bleu, 4),
         "test_bleu_greedy": round(greedy_bleu, 2), "test_bleu_beam": round(beam_bleu, 2),
         "beam_size": config.decode.beam_size, "bleu_signature": signature,
