@@ -128,10 +128,9 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, mask: 
         logits, state, _ = model.decoder.step(prev, state, memory)                 # (B*K, V)
         live, vocab = active.size(0), logits.size(-1)
         log_probs = logits.log_softmax(dim=-1).view(live, beams, vocab)            # (B, K, V)
-        frozen = torch.full((vocab,), float("-inf"), device=device)
-        frozen[PAD_INDEX] = 0.0
-        log_probs = torch.where(finished[..., None], frozen, log_probs)
-        candidates = (scores[..., None] + log_probs).view(live, beams * vocab)    # (B, K*V)
+        log_probs.masked_fill_(finished[..., None], float("-inf"))                 # a finished hypothesis
+        log_probs[..., PAD_INDEX].masked_fill_(finished, 0.0)                      # continues with padding only
+        candidates = log_probs.add_(scores[..., None]).view(live, beams * vocab)   # (B, K*V)
         scores, best = candidates.topk(beams, dim=-1)                              # (B, K)
         origin, tokens = best // vocab, best % vocab                               # (B, K)
         flat_origin = (origin + torch.arange(live, device=device)[:, None] * beams).view(-1)
