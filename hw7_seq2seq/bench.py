@@ -1,0 +1,134 @@
+"""hw7 benchmark (``make bench-hw7``): decoding speed, batched against one sentence at a time.
+
+Greedy search and beam search (beam 5) translate the first `--sentences` Multi30k test sentences
+twice with the same model: in batches of `--batch-size` sentences (one tensor of B x beam
+hypotheses) and one sentence at a time. Sentences per second are timed in one process, the two
+sides alternating for `--rounds` rounds (each side's fastest round counts, so other programs disturb
+the ratio less), and the outputs must be identical. Target: batched beam-5 >= 5x one at a time.
+
+The model is a run's checkpoint (`--checkpoint`, default: the newest ``runs/hw7_seq2seq/*/best.pt``).
+Without one it is the quick config's architecture with random weights, which rarely emits ``</s>``:
+every hypothesis then runs to `--max-len` tokens (stated in the results).
+
+    python -m hw7_seq2seq.bench                   # writes bench/results/hw7.json and hw7.md
+    python -m hw7_seq2seq.bench --sentences 100 --rounds 1 --threads 2
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from common.config import load_config
+from common.data import read_multi30k
+from common.fileio import atomic_write_json, atomic_write_text
+from common.run import REPO_ROOT
+from common.seed import seed_everything
+from hw7_seq2seq.data import build_vocabularies, encode_source
+from hw7_seq2seq.model import Seq2Seq
+from hw7_seq2seq.run import Config
+from hw7_seq2seq.train import translate_sources
+from hw7_seq2seq.translate import Translator
+
+RESULTS_DIR = REPO_ROOT / "bench" / "results"
+SPEED_TARGET = 5.0
+
+
+def load_model(checkpoint: Path | None, max_len: int) -> tuple[Seq2Seq, Any, str]:
+    """(model, source vocabulary, description): a trained checkpoint, or the quick architecture at random."""
+    if checkpoint is None:
+        found = sorted(REPO_ROOT.glob("runs/hw7_seq2seq/*/best.pt"), key=lambda p: p.stat().st_mtime)
+        checkpoint = found[-1] if found else None
+    if checkpoint is not None:
+        translator = Translator.load(checkpoint, device="cpu")
+        return translator.model, translator.src_vocab, f"trained checkpoint {checkpoint}"
+    config = load_config(Config, REPO_ROOT / "hw7_seq2seq" / "config.quick.yaml")
+    seed_everything(0)
+    src_vocab, tgt_vocab = build_vocabularies(read_multi30k("train")[:2000], config.data.min_freq)
+    model = Seq2Seq(config.model, len(src_vocab), len(tgt_vocab)).eval()
+    return model, src_vocab, (f"random weights, quick architecture (no checkpoint found; outputs run to {max_len} "
+                              "tokens)")
+
+
+def bench_decoder(model: Seq2Seq, sources: list[list[int]], beam_size: int, batch_size: int, max_len: int,
+                  rounds: int) -> dict[str, Any]:
+    def batched():
+        return translate_sources(model, sources, beam_size, max_len, 1.0, batch_size)
+
+    def one_at_a_time():
+        return [translate_sources(model, [s], beam_size, max_len, 1.0, 1)[0] for s in sources]
+
+    times: dict[str, list[float]] = {"batched": [], "single": []}
+    outputs = {}
+    for _ in range(rounds):
+        for name, decode in (("batched", batched), ("single", one_at_a_time)):
+            start = time.perf_counter()
+            outputs[name] = decode()
+            times[name].append(time.perf_counter() - start)
+    batched_rate = len(sources) / min(times["batched"])
+    single_rate = len(sources) / min(times["single"])
+    differing = sum(a.tokens != b.tokens for a, b in zip(outputs["batched"], outputs["single"], strict=True))
+    return {"beam_size": beam_size, "batched_sentences_per_s": round(batched_rate, 1),
+            "single_sentences_per_s": round(single_rate, 1), "speedup": round(batched_rate / single_rate, 2),
+            "differing_outputs": differing,
+            "mean_output_tokens": round(sum(len(h.tokens) for h in outputs["batched"]) / len(sources), 2)}
+
+
+def write_results(args: argparse.Namespace, description: str, rows: list[dict[str, Any]]) -> None:
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    payload = {"command": ("python -m hw7_seq2seq.bench " + " ".join(sys.argv[1:])).strip(),
+               "machine": f"{platform.machine()}, {os.cpu_count()} cores", "torch": torch.__version__,
+               "threads": torch.get_num_threads(), "load_average": load, "model": description,
+               "sentences": args.sentences, "batch_size": args.batch_size, "max_len": args.max_len,
+               "results": rows, "target_speedup_beam5": SPEED_TARGET}
+    lines = ["# hw7: decoding speed, batched vs one sentence at a time", "",
+             f"Command: `{payload['command']}`  ",
+             f"Machine: {payload['machine']}, torch {torch.__version__}, {payload['threads']} torch thread(s), "
+             f"load average at the end {tuple(round(x, 1) for x in load) if load else 'n/a'}  ",
+             f"Model: {description}; the first {args.sentences} test_2016 sentences, batches of {args.batch_size}, "
+             f"max_len {args.max_len}", "",
+             "| search | batched sentences/s | one at a time sentences/s | speed-up | differing outputs "
+             "| mean tokens |",
+             "|---|---|---|---|---|---|"]
+    for row in rows:
+        name = "greedy" if row["beam_size"] == 1 else f"beam {row['beam_size']}"
+        lines.append(f"| {name} | {row['batched_sentences_per_s']} | {row['single_sentences_per_s']} | "
+                     f"{row['speedup']}x | {row['differing_outputs']} | {row['mean_output_tokens']} |")
+    lines += ["", f"Target: batched beam 5 >= {SPEED_TARGET}x one sentence at a time, with identical outputs."]
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    atomic_write_json(RESULTS_DIR / "hw7.json", payload)
+    atomic_write_text(RESULTS_DIR / "hw7.md", "\n".join(lines) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--checkpoint", type=Path, default=None, help="a run's best.pt (default: the newest)")
+    parser.add_argument("--sentences", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--max-len", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads for both sides")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    model, src_vocab, description = load_model(args.checkpoint, args.max_len)
+    sources = [encode_source(s, src_vocab) for s, _ in read_multi30k("test")[: args.sentences]]
+    rows = []
+    for beam_size in (1, 5):
+        rows.append(bench_decoder(model, sources, beam_size, args.batch_size, args.max_len, args.rounds))
+        row = rows[-1]
+        print(f"beam {beam_size}: batched {row['batched_sentences_per_s']} sentences/s, one at a time "
+              f"{row['single_sentences_per_s']} sentences/s ({row['speedup']}x), "
+              f"{row['differing_outputs']} differing outputs", flush=True)
+    write_results(args, description, rows)
+    print(f"wrote {RESULTS_DIR / 'hw7.json'} and {RESULTS_DIR / 'hw7.md'}")
+    return 0 if all(row["differing_outputs"] == 0 for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""Train the attention translation model on Multi30k and evaluate it with sacreBLEU.
+
+    python -m hw7_seq2seq.run --config hw7_seq2seq/config.quick.yaml
+    python -m hw7_seq2seq.run --model.attention none --train.epochs 4      # the no-attention baseline
+    python -m hw7_seq2seq.run --data.src fr                                # French -> English
+
+Each epoch: training loss, validation perplexity and greedy validation BLEU; the checkpoint with the
+best validation BLEU is kept (``best.pt``, with ``src_vocab.tsv`` / ``tgt_vocab.tsv``). At the end
+that checkpoint translates the test set (test_2016_flickr) greedily and with beam search. The run
+folder also gets ``test.greedy.txt``, ``test.beam.txt``, ``loss.png``, ``val_bleu.png`` and
+``attention_<n>.png`` heat maps; ``python -m hw7_seq2seq.translate --checkpoint <run>/best.pt``
+translates typed sentences.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+
+from common.config import config_to_dict
+from common.data import read_multi30k
+from common.fileio import atomic_write_text
+from common.metrics import perplexity
+from common.plots import plot_curves, plot_heatmap
+from common.run import Run, run_cli, summary_row
+from common.torch_utils import TrainStep, count_parameters, load_checkpoint, resolve_device, save_checkpoint
+from hw7_seq2seq.data import build_vocabularies, encode_pairs, filter_by_length
+from hw7_seq2seq.decode import Hypothesis
+from hw7_seq2seq.model import ModelConfig, Seq2Seq
+from hw7_seq2seq.text import LANGUAGE_NAMES, detokenize
+from hw7_seq2seq.train import bleu, evaluate_nll, mean_length_ratio, train_epoch, translate_sources
+
+Language = Literal["de", "en", "fr"]
+
+
+@dataclass
+class DataConfig:
+    src: Language = "de"
+    tgt: Language = "en"
+    root: Path | None = None             # folder holding multi30k/ (default: the course data folder)
+    min_freq: int = 2                     # words seen fewer times in training become <unk>
+    max_len: int = 50                     # training pairs with a longer side are dropped; longest input translated
+    max_train_pairs: int | None = None    # the first N training pairs only (quick runs)
+
+    def __post_init__(self) -> None:
+        if self.src == self.tgt:
+            raise ValueError(f"src and tgt are both {self.src!r}; choose two different languages")
+        if self.min_freq < 1 or self.max_len < 1:
+            raise ValueError(f"min_freq and max_len must be >= 1, got {self.min_freq} and {self.max_len}")
+        if self.max_train_pairs is not None and self.max_train_pairs < 1:
+            raise ValueError(f"max_train_pairs must be >= 1 or null (all), got {self.max_train_pairs}")
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 1.0e-3
+    clip_norm: float = 1.0
+    teacher_forcing: float = 1.0          # probability of feeding the gold previous token
+    max_minutes: float | None = None      # stop training (mid-epoch) after this many minutes
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1:
+            raise ValueError(f"epochs and batch_size must be >= 1, got {self.epochs} and {self.batch_size}")
+        if self.lr <= 0 or self.clip_norm <= 0:
+            raise ValueError(f"lr and clip_norm must be > 0, got {self.lr} and {self.clip_norm}")
+        if not 0 <= self.teacher_forcing <= 1:
+            raise ValueError(f"teacher_forcing must be in [0, 1], got {self.teacher_forcing}")
+
+
+@dataclass
+class DecodeConfig:
+    beam_size: int = 5
+    length_penalty: float = 1.0           # final beam score / length ** length_penalty (0: none)
+    max_len: int = 80                     # longest translation, in tokens
+    batch_size: int = 128
+    heatmaps: int = 3                     # attention heat maps of the first test sentences
+
+    def __post_init__(self) -> None:
+        if self.beam_size < 1:
+            raise ValueError(f"beam_size must be >= 1 (1 = greedy), got {self.beam_size}")
+        if self.max_len < 1 or self.batch_size < 1 or self.heatmaps < 0:
+            raise ValueError(f"max_len and batch_size must be >= 1 and heatmaps >= 0, got {self.max_len}, "
+                             f"{self.batch_size} and {self.heatmaps}")
+
+
+@dataclass
+class Config:
+    seed: int = 0
+    device: str = "auto"                  # auto | cpu | cuda | cuda:N
+    threads: int | None = None            # torch CPU threads (null: torch's default)
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    decode: DecodeConfig = field(default_factory=DecodeConfig)
+
+
+def main(config: Config, run: Run) -> dict[str, Any]:
+    data, device = config.data, resolve_device(config.device)
+    if config.threads is not None:
+        torch.set_num_threads(config.threads)
+    train_pairs = filter_by_length(read_multi30k("train", data.src, data.tgt, data.root), data.max_len)
+    train_pairs = train_pairs[: data.max_train_pairs]
+    val_pairs, test_pairs = (read_multi30k(split, data.src, data.tgt, data.root) for split in ("val", "test"))
+    src_vocab, tgt_vocab = build_vocabularies(train_pairs, data.min_freq)
+    src_vocab.save(run.path("src_vocab.tsv"))
+    tgt_vocab.save(run.path("tgt_vocab.tsv"))
+    train_examples, val_examples, test_examples = (encode_pairs(pairs, src_vocab, tgt_vocab)
+                                                   for pairs in (train_pairs, val_pairs, test_pairs))
+    model = Seq2Seq(config.model, len(src_vocab), len(tgt_vocab)).to(device)
+    step = TrainStep(model, torch.optim.Adam(model.parameters(), lr=config.train.lr), config.train.clip_norm)
+    pair = f"{data.src}-{data.tgt}"
+    run.log(f"{LANGUAGE_NAMES[data.src]} -> {LANGUAGE_NAMES[data.tgt]}: {len(train_examples)} training pairs, "
+            f"vocabularies {len(src_vocab)} / {len(tgt_vocab)}, {count_parameters(model):,} parameters, "
+            f"attention {config.model.attention}, device {device}")
+
+    def translate_bleu(examples, pairs, beam_size: int) -> tuple[float, str, list[Hypothesis]]:
+        hypotheses = translate_sources(model, [src for src, _ in examples], beam_size, config.decode.max_len,
+                                       config.decode.length_penalty, config.decode.batch_size)
+        texts = [detokenize(tgt_vocab.indices_to_tokens(h.tokens)) for h in hypotheses]
+        score, signature = bleu(texts, [detokenize(tgt) for _, tgt in pairs])
+        return score, signature, hypotheses
+
+    checkpoint = run.path("best.pt")
+    history: dict[str, list[float]] = {"train_loss": [], "val_perplexity": [], "val_bleu": [], "minutes": []}
+    best_bleu, best_epoch, start, cpu_start = -1.0, 0, time.perf_counter(), time.process_time()
+    deadline = None if config.train.max_minutes is None else start + 60 * config.train.max_minutes
+    for epoch in range(1, config.train.epochs + 1):
+        def progress(batches, total, epoch=epoch):
+            return run.progress(batches, f"epoch {epoch}", total=total)
+
+        loss, _, cut = train_epoch(model, train_examples, step, config.train.batch_size, config.seed + epoch,
+                                   config.train.teacher_forcing, deadline, progress)
+        val_nll, val_tokens = evaluate_nll(model, val_examples, config.decode.batch_size)
+        val_bleu, _, _ = translate_bleu(val_examples, val_pairs, beam_size=1)
+        minutes = (time.perf_counter() - start) / 60
+        for key, value in (("train_loss", loss), ("val_perplexity", perplexity(val_nll, val_tokens)),
+                           ("val_bleu", val_bleu), ("minutes", minutes)):
+            history[key].append(round(value, 4))
+        run.log(f"epoch {epoch}{' (cut short by max_minutes)' if cut else ''}: train loss {loss:.3f}, "
+                f"val perplexity {history['val_perplexity'][-1]:.2f}, val BLEU (greedy) {val_bleu:.2f}, "
+                f"{minutes:.1f} min")
+        if val_bleu > best_bleu:
+            best_bleu, best_epoch = val_bleu, epoch
+            save_checkpoint(checkpoint, model, {"src": src_vocab, "tgt": tgt_vocab}, config_to_dict(config),
+                            extra={"src": data.src, "tgt": data.tgt, "epoch": epoch, "val_bleu": val_bleu})
+        if cut:
+            break
+    train_minutes, train_cpu_minutes = (time.perf_counter() - start) / 60, (time.process_time() - cpu_start) / 60
+
+    load_checkpoint(checkpoint, model, {"src": src_vocab, "tgt": tgt_vocab}, device)
+    greedy_bleu, signature, greedy = translate_bleu(test_examples, test_pairs, beam_size=1)
+    beam_bleu, _, beam = translate_bleu(test_examples, test_pairs, config.decode.beam_size)
+    references = [tgt[1:-1] for _, tgt in test_examples]
+    for name, hypotheses in (("greedy", greedy), ("beam", beam)):
+        atomic_write_text(run.path(f"test.{name}.txt"),
+                          "".join(detokenize(tgt_vocab.indices_to_tokens(h.tokens)) + "\n" for h in hypotheses))
+    run.log(f"test ({pair}, best epoch {best_epoch}): sacreBLEU greedy {greedy_bleu:.2f}, "
+            f"beam {config.decode.beam_size} {beam_bleu:.2f}  [{signature}]")
+
+    plot_curves({"train loss per token": history["train_loss"]}, run.path("loss.png"), xlabel="epoch",
+                ylabel="cross-entropy", title=f"hw7 {pair} training loss")
+    plot_curves({"validation BLEU (greedy)": history["val_bleu"]}, run.path("val_bleu.png"), xlabel="epoch",
+                ylabel="sacreBLEU", title=f"hw7 {pair} validation BLEU")
+    shown = zip(greedy[: config.decode.heatmaps], test_pairs, strict=False)
+    for n, (hypothesis, (src_tokens, _)) in enumerate(shown, start=1):
+        if hypothesis.attention is not None:
+            rows = tgt_vocab.indices_to_tokens(hypothesis.tokens)
+            rows += ["</s>"] * (len(hypothesis.attention) - len(rows))
+            plot_heatmap(hypothesis.attention, run.path(f"attention_{n}.png"), row_labels=rows,
+                         col_labels=src_tokens, xlabel=f"source ({data.src})", ylabel=f"output ({data.tgt})",
+                         title=f"attention, test sentence {n}")
+
+    label = f"Multi30k {pair} test_2016"
+    return {
+        "src": data.src, "tgt": data.tgt, "device": str(device), "parameters": count_parameters(model),
+        "train_pairs": len(train_examples), "src_vocab_size": len(src_vocab), "tgt_vocab_size": len(tgt_vocab),
+        "epochs_run": len(history["train_loss"]), "best_epoch": best_epoch, "train_minutes": round(train_minutes, 2),
+        "train_cpu_minutes": round(train_cpu_minutes, 2),
+        "cpu_minutes": round((time.process_time() - cpu_start) / 60, 2),   # this process, training and evaluation
+        "history": history, "best_val_bleu": round(best_bleu, 4),
+        "test_bleu_greedy": round(greedy_bleu, 2), "test_bleu_beam": round(beam_bleu, 2),
+        "beam_size": config.decode.beam_size, "bleu_signature": signature,
+        "length_ratio_greedy": round(mean_length_ratio([h.tokens for h in greedy], references), 4),
+        "length_ratio_beam": round(mean_length_ratio([h.tokens for h in beam], references), 4),
+        "examples": [{"source": detokenize(s), "reference": detokenize(t),
+                      "greedy": detokenize(tgt_vocab.indices_to_tokens(g.tokens)),
+                      "beam": detokenize(tgt_vocab.indices_to_tokens(b.tokens))}
+                     for (s, t), g, b in list(zip(test_pairs, greedy, beam, strict=True))[:5]],
+        "summary": [
+            summary_row(label, "sacreBLEU, greedy", round(greedy_bleu, 2)),
+            summary_row(label, f"sacreBLEU, beam {config.decode.beam_size}", round(beam_bleu, 2)),
+            summary_row(f"Multi30k {pair} val", "perplexity (best epoch)",
+                        history["val_perplexity"][best_epoch - 1] if best_epoch else math.inf),
+        ],
+    }
+
+
+if __name__ == "__main__":
+    run_cli("hw7_seq2seq", Config, main)

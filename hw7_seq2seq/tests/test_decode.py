@@ -1,0 +1,128 @@
+"""Greedy and beam search: against step-by-step references, exhaustive search, and each other."""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+
+from hw7_seq2seq.data import BOS_INDEX, EOS_INDEX
+from hw7_seq2seq.decode import beam_search, greedy_decode
+from hw7_seq2seq.tests.seq2seq_helpers import batch_args, random_sources, sources, tiny_model
+
+
+def sequence_log_probs(model, source: list[int], candidates: list[list[int]]) -> list[float]:
+    """log P(candidate | source) of each candidate by teacher forcing: an independent way to score hypotheses."""
+    batch = sources([source] * len(candidates))
+    longest = max(len(c) for c in candidates)
+    tgt_in = torch.tensor([[BOS_INDEX, *c[:-1]] + [0] * (longest - len(c)) for c in candidates])
+    tgt_out = torch.tensor([c + [0] * (longest - len(c)) for c in candidates])
+    with torch.no_grad():
+        log_probs = model(batch.indices, batch.lengths, batch.mask, tgt_in).log_softmax(-1)   # (N, T, V)
+    picked = log_probs.gather(-1, tgt_out[..., None]).squeeze(-1)                             # (N, T)
+    real = torch.arange(longest)[None, :] < torch.tensor([len(c) for c in candidates])[:, None]
+    return (picked * real).sum(-1).tolist()
+
+
+def sequence_log_prob(model, source: list[int], tokens: list[int]) -> float:
+    return sequence_log_probs(model, source, [tokens])[0]
+
+
+def with_eos(tokens: list[int], max_len: int) -> list[int]:
+    return tokens if len(tokens) == max_len else [*tokens, EOS_INDEX]
+
+
+@pytest.mark.task_greedy
+@pytest.mark.points(2)
+def test_greedy_takes_the_argmax_at_every_step() -> None:
+    model = tiny_model("additive", scale=2.0)
+    source = [4, 7, 5, 9]
+    (hypothesis,) = greedy_decode(model, *batch_args([source]), max_len=8)
+    batch = sources([source])
+    memory, state = model.encode(batch.indices, batch.lengths, batch.mask)
+    prev, expected = torch.tensor([BOS_INDEX]), []
+    with torch.no_grad():
+        for _ in range(8):
+            logits, state, _ = model.decoder.step(prev, state, memory)
+            prev = logits.argmax(-1)
+            if int(prev) == EOS_INDEX:
+                break
+            expected.append(int(prev))
+    assert hypothesis.tokens == expected, f"expected {expected} but got {hypothesis.tokens}"
+    reference = sequence_log_prob(model, source, with_eos(expected, 8))
+    assert hypothesis.score == pytest.approx(reference, abs=1e-4), f"expected score {reference}, got {hypothesis.score}"
+
+
+@pytest.mark.task_greedy
+@pytest.mark.points(2)
+def test_greedy_batched_equals_one_at_a_time_and_returns_attention() -> None:
+    model = tiny_model("dot", scale=2.0)
+    sentences = random_sources(8, seed=5)
+    batched = greedy_decode(model, *batch_args(sentences), max_len=10)
+    for sentence, hypothesis in zip(sentences, batched, strict=True):
+        (alone,) = greedy_decode(model, *batch_args([sentence]), max_len=10)
+        assert alone.tokens == hypothesis.tokens and alone.score == pytest.approx(hypothesis.score, abs=1e-5)
+        weights = hypothesis.attention
+        assert weights.shape == (min(len(hypothesis.tokens) + 1, 10), len(sentence)), (
+            f"expected attention [{len(hypothesis.tokens) + 1}, {len(sentence)}] but got {weights.shape}")
+        assert torch.allclose(torch.from_numpy(weights).sum(-1), torch.ones(len(weights)), atol=1e-5)
+
+
+@pytest.mark.task_beam
+@pytest.mark.points(2)
+@pytest.mark.parametrize("attention", ["additive", "none"])
+def test_beam_size_one_equals_greedy(attention: str) -> None:
+    model = tiny_model(attention, scale=2.0)
+    batch = sources(random_sources(10, seed=6))
+    greedy = greedy_decode(model, batch.indices, batch.lengths, batch.mask, max_len=9)
+    beam = beam_search(model, batch.indices, batch.lengths, batch.mask, beam_size=1, max_len=9)
+    for g, b in zip(greedy, beam, strict=True):
+        assert b.tokens == g.tokens, f"expected the greedy tokens {g.tokens} but got {b.tokens}"
+        assert b.score == pytest.approx(g.score, abs=1e-5)
+
+
+@pytest.mark.task_beam
+@pytest.mark.points(2)
+@pytest.mark.parametrize("length_penalty", [0.0, 1.0])
+def test_batched_beam_equals_one_sentence_at_a_time(length_penalty: float) -> None:
+    model = tiny_model("general", scale=2.0)
+    sentences = random_sources(9, seed=7)
+    batched = beam_search(model, *batch_args(sentences), beam_size=4, max_len=9,
+                          length_penalty=length_penalty)
+    for sentence, hypothesis in zip(sentences, batched, strict=True):
+        (alone,) = beam_search(model, *batch_args([sentence]), beam_size=4, max_len=9,
+                               length_penalty=length_penalty)
+        assert alone.tokens == hypothesis.tokens, f"{sentence}: batched {hypothesis.tokens} but alone {alone.tokens}"
+        assert alone.score == pytest.approx(hypothesis.score, abs=1e-5)
+
+
+@pytest.mark.task_beam
+@pytest.mark.points(2)
+def test_a_wide_beam_finds_the_exhaustive_best_and_beats_greedy() -> None:
+    model = tiny_model("additive", tgt_vocab=6, scale=1.5)
+    max_len, vocabulary = 3, list(range(6))        # every id, specials included, has probability: all count
+    for source in random_sources(4, seed=8):
+        candidates = [list(c) for n in range(1, max_len + 1) for c in itertools.product(vocabulary, repeat=n)
+                      if EOS_INDEX not in c[:-1] and (c[-1] == EOS_INDEX or n == max_len)]
+        scores = sequence_log_probs(model, source, candidates)
+        best = candidates[max(range(len(candidates)), key=scores.__getitem__)]
+        (found,) = beam_search(model, *batch_args([source]), beam_size=36, max_len=max_len)
+        expected = [t for t in best if t != EOS_INDEX]
+        assert found.tokens == expected, f"expected the exhaustive best {expected} but got {found.tokens}"
+        assert found.score == pytest.approx(sequence_log_prob(model, source, best), abs=1e-4)
+        (greedy,) = greedy_decode(model, *batch_args([source]), max_len=max_len)
+        assert found.score >= greedy.score - 1e-6, "the best hypothesis can never score below greedy's"
+
+
+@pytest.mark.task_beam
+@pytest.mark.points(1)
+def test_bad_arguments_name_the_fix() -> None:
+    model = tiny_model()
+    batch = sources([[4, 5]])
+    with pytest.raises(ValueError, match="beam_size must be >= 1"):
+        beam_search(model, batch.indices, batch.lengths, batch.mask, beam_size=0, max_len=5)
+    with pytest.raises(ValueError, match="max_len must be >= 1"):
+        greedy_decode(model, batch.indices, batch.lengths, batch.mask, max_len=0)
+    empty = sources([[4], []])
+    with pytest.raises(ValueError, match="empty"):
+        beam_search(model, empty.indices, empty.lengths, empty.mask, beam_size=2, max_len=5)

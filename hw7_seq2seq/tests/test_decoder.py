@@ -1,0 +1,80 @@
+"""The decoder step and teacher forcing: shapes, the no-attention baseline, gold vs own inputs."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from hw7_seq2seq.data import BOS_INDEX
+from hw7_seq2seq.tests.seq2seq_helpers import random_sources, sources, tiny_model
+
+pytestmark = pytest.mark.task_decoder
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("attention", ["additive", "dot", "general", "none"])
+def test_step_shapes_and_weights(attention: str) -> None:
+    model = tiny_model(attention)
+    batch = sources([[4, 5, 6], [7]])
+    memory, state = model.encode(batch.indices, batch.lengths, batch.mask)
+    logits, new_state, weights = model.decoder.step(torch.tensor([BOS_INDEX, 5]), state, memory)
+    assert logits.shape == (2, 9) and new_state.shape == state.shape, f"got {logits.shape}, {new_state.shape}"
+    if attention == "none":
+        assert weights is None, "without attention the step returns no weights"
+    else:
+        assert weights.shape == (2, 3) and torch.allclose(weights.sum(-1), torch.ones(2), atol=1e-6)
+        assert weights[1, 1:].abs().sum() == 0, f"padding got weight {weights[1]}"
+
+
+@pytest.mark.points(1)
+def test_no_attention_baseline_ignores_everything_but_the_final_state() -> None:
+    model = tiny_model("none")
+    batch = sources([[4, 5, 6, 7]])
+    memory, state = model.encode(batch.indices, batch.lengths, batch.mask)
+    logits, _, _ = model.decoder.step(torch.tensor([BOS_INDEX]), state, memory)
+    memory.states = torch.randn_like(memory.states)          # only memory.final may be read
+    memory.keys = torch.randn_like(memory.keys)
+    again, _, _ = model.decoder.step(torch.tensor([BOS_INDEX]), state, memory)
+    assert torch.allclose(logits, again), "the no-attention decoder must use only the encoder's final state"
+
+
+@pytest.mark.points(1)
+def test_teacher_forcing_one_feeds_the_gold_tokens() -> None:
+    model = tiny_model("additive")
+    batch = sources([[4, 5, 6], [7, 8]])
+    tgt_in = torch.tensor([[BOS_INDEX, 5, 6, 7], [BOS_INDEX, 8, 0, 0]])
+    logits = model(batch.indices, batch.lengths, batch.mask, tgt_in)
+    assert logits.shape == (2, 4, 9), f"expected logits [2, 4, 9] but got {tuple(logits.shape)}"
+    memory, state = model.encode(batch.indices, batch.lengths, batch.mask)
+    for t in range(4):
+        step_logits, state, _ = model.decoder.step(tgt_in[:, t], state, memory)
+        assert torch.allclose(logits[:, t], step_logits, atol=1e-6), f"step {t} differs from decoder.step"
+
+
+@pytest.mark.points(1)
+def test_teacher_forcing_zero_feeds_the_models_own_argmax() -> None:
+    model = tiny_model("general", scale=3.0)
+    batch = sources(random_sources(6, seed=3))
+    gold = torch.randint(4, 9, (6, 5))          # ignored after the first step when teacher_forcing=0
+    gold[:, 0] = BOS_INDEX
+    logits = model(batch.indices, batch.lengths, batch.mask, gold, teacher_forcing=0.0)
+    memory, state = model.encode(batch.indices, batch.lengths, batch.mask)
+    prev = gold[:, 0]
+    for t in range(5):
+        step_logits, state, _ = model.decoder.step(prev, state, memory)
+        assert torch.allclose(logits[:, t], step_logits, atol=1e-5), f"step {t}: expected the own-argmax input"
+        prev = step_logits.argmax(-1)
+
+
+@pytest.mark.points(1)
+def test_a_ratio_in_between_mixes_and_follows_the_generator() -> None:
+    model = tiny_model("additive", scale=3.0)
+    batch = sources(random_sources(32, seed=4))
+    gold = torch.randint(4, 9, (32, 6))
+    gold[:, 0] = BOS_INDEX
+    run = lambda ratio, seed=0: model(batch.indices, batch.lengths, batch.mask, gold, ratio,  # noqa: E731
+                                      torch.Generator().manual_seed(seed))
+    forced, free, half = run(1.0), run(0.0), run(0.5)
+    assert torch.equal(run(0.5), half), "the same generator seed must give the same result"
+    assert not torch.allclose(half, forced) and not torch.allclose(half, free), "ratio 0.5 should mix both inputs"
+    with pytest.raises(ValueError, match="teacher_forcing"):
+        run(1.5)

@@ -1,0 +1,47 @@
+"""A tiny model learns two toy translations perfectly: copying and reversing short sequences."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from common.torch_utils import TrainStep
+from hw7_seq2seq.data import BOS_INDEX, EOS_INDEX, make_batch
+from hw7_seq2seq.decode import beam_search, greedy_decode
+from hw7_seq2seq.model import ModelConfig, Seq2Seq
+from hw7_seq2seq.tests.seq2seq_helpers import batch_args, random_sources
+from hw7_seq2seq.train import summed_loss
+
+pytestmark = pytest.mark.task_learn
+SYMBOLS = 12        # ids 4 .. 11 are the toy language's 8 words
+
+
+def train_toy(transform, steps: int = 200, seed: int = 0) -> Seq2Seq:
+    torch.manual_seed(seed)
+    config = ModelConfig(emb_dim=16, enc_hidden=32, dec_hidden=64, attention="additive", attn_dim=32, dropout=0.0)
+    model = Seq2Seq(config, SYMBOLS, SYMBOLS)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[steps * 2 // 3], gamma=0.1)
+    step = TrainStep(model, optimizer, clip_norm=1.0)
+    for index in range(steps):
+        sentences = random_sources(64, vocab=SYMBOLS, min_len=1, max_len=6, seed=seed * 10_000 + index)
+        examples = [(s, [BOS_INDEX, *transform(s), EOS_INDEX]) for s in sentences]
+        batch = make_batch(examples, range(len(examples)))
+        step(lambda batch=batch: summed_loss(model(batch.src, batch.src_lengths, batch.src_mask, batch.tgt_in),
+                                             batch.tgt_out) / batch.num_target_tokens)
+        schedule.step()
+    return model.eval()
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("name, transform", [("copy", lambda s: list(s)), ("reverse", lambda s: s[::-1])])
+def test_learns_toy_task_perfectly(name: str, transform) -> None:
+    model = train_toy(transform)
+    held_out = random_sources(200, vocab=SYMBOLS, min_len=1, max_len=6, seed=999_999)
+    for decode in ("greedy", "beam"):
+        if decode == "greedy":
+            hypotheses = greedy_decode(model, *batch_args(held_out), max_len=10)
+        else:
+            hypotheses = beam_search(model, *batch_args(held_out), beam_size=3, max_len=10, length_penalty=1.0)
+        wrong = [(s, h.tokens) for s, h in zip(held_out, hypotheses, strict=True) if h.tokens != transform(s)]
+        assert not wrong, (f"{name} ({decode}): expected every held-out sequence right but {len(wrong)} of 200 "
+                           f"are wrong, e.g. {wrong[0][0]} -> {wrong[0][1]}")

@@ -1,0 +1,113 @@
+"""Training and evaluation loops for the translation model (given code).
+
+    loss = train_epoch(model, examples, step, batch_size=128, seed=epoch, teacher_forcing=1.0)
+    nll, tokens = evaluate_nll(model, val_examples, batch_size=128)   # perplexity = exp(nll / tokens)
+    hypotheses = translate_sources(model, [src for src, _ in test_examples], beam_size=5, max_len=80)
+    score, signature = bleu([detokenize(...)], [detokenize(...)])
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import sacrebleu
+import torch
+from torch.nn import functional as F
+
+from common.torch_utils import TrainStep, padded_tensors
+from hw7_seq2seq.data import PAD_INDEX, Batch, Example, bucketed_batches, make_batch
+from hw7_seq2seq.decode import Hypothesis, beam_search, greedy_decode
+from hw7_seq2seq.model import Seq2Seq
+
+
+def summed_loss(logits: torch.Tensor, tgt_out: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy summed over the non-padding target positions: logits [B, T, V], tgt_out [B, T]."""
+    return F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=PAD_INDEX, reduction="sum")
+
+
+def train_epoch(model: Seq2Seq, examples: Sequence[Example], step: TrainStep, batch_size: int, seed: int,
+                teacher_forcing: float = 1.0, deadline: float | None = None,
+                progress: Callable = lambda iterable, **kwargs: iterable) -> tuple[float, int, bool]:
+    """One pass over `examples` in length-bucketed batches (order from `seed`), minimising the mean
+    loss per target token of each batch.
+
+    Returns (mean loss per target token, target tokens seen, whether the pass was cut short because
+    ``time.perf_counter()`` passed `deadline`).
+    """
+    model.train()
+    device = next(model.parameters()).device
+    generator = torch.Generator().manual_seed(seed)
+    total_loss, total_tokens = torch.zeros(()), 0
+    batches = list(bucketed_batches(examples, batch_size, shuffle=True, seed=seed))
+    for positions in progress(batches, total=len(batches)):
+        if deadline is not None and time.perf_counter() > deadline:
+            return float(total_loss) / max(total_tokens, 1), total_tokens, True
+        batch = make_batch(examples, positions, device)
+        tokens = batch.num_target_tokens
+
+        def loss_fn(batch: Batch = batch, tokens: int = tokens) -> torch.Tensor:
+            logits = model(batch.src, batch.src_lengths, batch.src_mask, batch.tgt_in, teacher_forcing, generator)
+            return summed_loss(logits, batch.tgt_out) / tokens
+
+        loss, _ = step(loss_fn)
+        total_loss += loss.cpu() * tokens
+        total_tokens += tokens
+    return float(total_loss) / max(total_tokens, 1), total_tokens, False
+
+
+@torch.no_grad()
+def evaluate_nll(model: Seq2Seq, examples: Sequence[Example], batch_size: int) -> tuple[float, int]:
+    """Summed negative log-likelihood of the targets with teacher forcing, and the number of target tokens."""
+    model.eval()
+    device = next(model.parameters()).device
+    total, tokens = 0.0, 0
+    for positions in bucketed_batches(examples, batch_size, shuffle=False):
+        batch = make_batch(examples, positions, device)
+        logits = model(batch.src, batch.src_lengths, batch.src_mask, batch.tgt_in)
+        total += float(summed_loss(logits, batch.tgt_out))
+        tokens += batch.num_target_tokens
+    return total, tokens
+
+
+@torch.no_grad()
+def translate_sources(model: Seq2Seq, sources: Sequence[Sequence[int]], beam_size: int = 1, max_len: int = 80,
+                      length_penalty: float = 0.0, batch_size: int = 128) -> list[Hypothesis]:
+    """Decode every source (id lists), batched by length; results in the order of `sources`.
+
+    beam_size 1 runs :func:`greedy_decode` (which also returns attention weights), otherwise
+    :func:`beam_search`.
+    """
+    if beam_size < 1:
+        raise ValueError(f"beam_size must be >= 1, got {beam_size}; beam size 1 is greedy search")
+    empty = [i for i, source in enumerate(sources) if len(source) == 0]
+    if empty:
+        raise ValueError(f"source sentence {empty[0]} is empty; give every sentence at least one token")
+    device = next(model.parameters()).device
+    order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
+    results: list[Hypothesis | None] = [None] * len(sources)
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        batch = padded_tensors([sources[i] for i in chunk], PAD_INDEX, device)
+        if beam_size == 1:
+            decoded = greedy_decode(model, batch.indices, batch.lengths, batch.mask, max_len)
+        else:
+            decoded = beam_search(model, batch.indices, batch.lengths, batch.mask, beam_size, max_len, length_penalty)
+        for i, hypothesis in zip(chunk, decoded, strict=True):
+            results[i] = hypothesis
+    return results
+
+
+def bleu(hypotheses: Sequence[str], references: Sequence[str]) -> tuple[float, str]:
+    """Corpus sacreBLEU (13a tokenisation, one reference each) of detokenised text, and its signature."""
+    if len(hypotheses) != len(references) or not hypotheses:
+        raise ValueError(f"expected as many hypotheses as references (at least one), got {len(hypotheses)} "
+                         f"and {len(references)}")
+    metric = sacrebleu.BLEU(tokenize="13a")
+    score = metric.corpus_score(list(hypotheses), [list(references)]).score
+    return float(score), str(metric.get_signature())
+
+
+def mean_length_ratio(hypotheses: Sequence[Sequence[int]], references: Sequence[Sequence[int]]) -> float:
+    """Total hypothesis tokens / total reference tokens (below 1: translations too short)."""
+    return float(np.sum([len(h) for h in hypotheses]) / max(np.sum([len(r) for r in references]), 1))

@@ -1,0 +1,116 @@
+"""Translate typed sentences with a trained checkpoint.
+
+    python -m hw7_seq2seq.translate --checkpoint runs/hw7_seq2seq/<id>/best.pt "Ein Mann fährt Fahrrad."
+    echo "Zwei Hunde spielen im Schnee." | python -m hw7_seq2seq.translate --checkpoint <run>/best.pt --beam 1
+
+The run folder's ``src_vocab.tsv`` and ``tgt_vocab.tsv`` (beside the checkpoint) give the words;
+the checkpoint refuses vocabularies other than the ones it was trained with. Behaviour on bad
+input: an empty sentence or one longer than the model's training limit (``data.max_len`` tokens)
+is an error naming the limit; unknown words become ``<unk>`` and are listed with the translation;
+``--src``/``--tgt`` that differ from the checkpoint's language pair are an error.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from common.torch_utils import CheckpointError, load_checkpoint, resolve_device
+from common.vocabulary import Vocabulary
+from hw7_seq2seq.data import encode_source
+from hw7_seq2seq.model import ModelConfig, Seq2Seq
+from hw7_seq2seq.text import detokenize, tokenize_sentence
+from hw7_seq2seq.train import translate_sources
+
+
+@dataclass
+class Translation:
+    """A translated sentence, its tokens, and the source words the model did not know (read as <unk>)."""
+
+    text: str
+    tokens: list[str]
+    unknown_words: list[str]
+
+
+class Translator:
+    """A trained model with its vocabularies and language pair, loaded from a run's ``best.pt``."""
+
+    def __init__(self, model: Seq2Seq, src_vocab: Vocabulary, tgt_vocab: Vocabulary, src: str, tgt: str,
+                 max_src_len: int, max_len: int) -> None:
+        self.model, self.src_vocab, self.tgt_vocab = model.eval(), src_vocab, tgt_vocab
+        self.src, self.tgt, self.max_src_len, self.max_len = src, tgt, max_src_len, max_len
+
+    @classmethod
+    def load(cls, checkpoint: str | Path, src: str | None = None, tgt: str | None = None,
+             device: str = "auto") -> Translator:
+        """Load ``best.pt`` and the vocabulary files beside it; `src`/`tgt`, when given, must match the checkpoint."""
+        checkpoint = Path(checkpoint)
+        folder = checkpoint.parent
+        vocab_files = [folder / "src_vocab.tsv", folder / "tgt_vocab.tsv"]
+        for path in vocab_files:
+            if not path.is_file():
+                raise FileNotFoundError(f"{path} is missing: translate needs the run folder that wrote {checkpoint}")
+        src_vocab, tgt_vocab = (Vocabulary.load(path) for path in vocab_files)
+        payload = torch.load(checkpoint, map_location="cpu", weights_only=True) if checkpoint.is_file() else None
+        if payload is None:
+            raise FileNotFoundError(f"checkpoint {checkpoint} does not exist; train a model with hw7_seq2seq.run")
+        trained = (payload.get("extra", {}).get("src"), payload.get("extra", {}).get("tgt"))
+        wanted = (src or trained[0], tgt or trained[1])
+        if wanted != trained:
+            raise CheckpointError(f"{checkpoint} translates {trained[0]} -> {trained[1]}, not {wanted[0]} -> "
+                                  f"{wanted[1]}; train a model for that pair (--data.src / --data.tgt)")
+        config = payload["config"]
+        model = Seq2Seq(ModelConfig(**config["model"]), len(src_vocab), len(tgt_vocab))
+        load_checkpoint(checkpoint, model, {"src": src_vocab, "tgt": tgt_vocab}, resolve_device(device))
+        return cls(model, src_vocab, tgt_vocab, trained[0], trained[1], config["data"]["max_len"],
+                   config["decode"]["max_len"])
+
+    def translate(self, sentences: Sequence[str], beam_size: int = 5, length_penalty: float = 1.0) -> list[Translation]:
+        """Translate raw sentences (tokenised like the training data) with beam search (beam_size 1: greedy)."""
+        tokenized = [tokenize_sentence(sentence) for sentence in sentences]
+        for number, tokens in enumerate(tokenized, start=1):
+            if not tokens:
+                raise ValueError(f"sentence {number} is empty; give at least one word")
+            if len(tokens) > self.max_src_len:
+                raise ValueError(f"sentence {number} has {len(tokens)} tokens but this model was trained on "
+                                 f"sentences of at most {self.max_src_len}; split it into shorter sentences")
+        hypotheses = translate_sources(self.model, [encode_source(t, self.src_vocab) for t in tokenized],
+                                       beam_size, self.max_len, length_penalty)
+        results = []
+        for tokens, hypothesis in zip(tokenized, hypotheses, strict=True):
+            words = self.tgt_vocab.indices_to_tokens(hypothesis.tokens)
+            unknown = [token for token in tokens if token not in self.src_vocab]
+            results.append(Translation(detokenize(words), words, unknown))
+        return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m hw7_seq2seq.translate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sentences", nargs="*", help="sentences to translate (default: one per line on stdin)")
+    parser.add_argument("--checkpoint", type=Path, required=True, help="a run's best.pt")
+    parser.add_argument("--beam", type=int, default=5, help="beam size (1 = greedy)")
+    parser.add_argument("--length-penalty", type=float, default=1.0)
+    parser.add_argument("--src", default=None, help="expected source language (checked against the checkpoint)")
+    parser.add_argument("--tgt", default=None, help="expected target language")
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args(argv)
+    sentences = args.sentences or [line for line in sys.stdin.read().splitlines() if line.strip()]
+    try:
+        translator = Translator.load(args.checkpoint, args.src, args.tgt, args.device)
+        translations = translator.translate(sentences, args.beam, args.length_penalty)
+    except (ValueError, FileNotFoundError) as error:
+        parser.exit(2, f"{parser.prog}: error: {error}\n")
+    for translation in translations:
+        print(translation.text)
+        if translation.unknown_words:
+            print(f"  (unknown words, read as <unk>: {', '.join(translation.unknown_words)})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
