@@ -10,7 +10,8 @@ Block form, inside a function body::
 
 becomes ``raise NotImplementedError("hw3_edugrad, task_ops_elementwise: implement hw3_edugrad.ops.relu
 (about 1 line)")`` at the marker's indentation: the homework, the task marker(s) whose tests call it
-(``pytest -m task_ops_elementwise``), the function and the size of the reference solution.
+(``pytest -m task_ops_elementwise``), the function and the size budget: the TODO hint's "about N
+lines" when it gives one, else the size of the reference solution.
 One-line form: ``x = <expr>  # SOLUTION`` becomes ``x = ...  # TODO``.
 Markers are recognised as comment tokens only, so the marker text inside a string is not a marker.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -109,8 +111,37 @@ def _one_line_stub(line: str, lineno: int, tree: ast.Module, path: str) -> tuple
                       f"(x = <expr>  {ONE_LINE}); use the BEGIN/END block form otherwise")
 
 
+TODO = "# TODO"
+BUDGET = re.compile(r"(?:\babout\s+|~\s*)?\b(\d+|one)\s+lines?\b", re.IGNORECASE)
+
+
+def todo_hint(lines: list[str], begin: int) -> tuple[int, int | None] | None:
+    """The ``# TODO`` hint right above the ``# BEGIN SOLUTION`` at 1-based line `begin`, if any.
+
+    The hint is the comment lines from the last one starting with ``# TODO`` down to the marker, with
+    no other line between. Returns (its first line, its size budget: the N of "about N lines", None
+    when it gives none), or None when no hint sits right above the marker.
+    """
+    first = None
+    row = begin - 1
+    while row >= 1 and lines[row - 1].strip().startswith("#"):
+        if lines[row - 1].strip().startswith(TODO):
+            first = row
+            break
+        row -= 1
+    if first is None:
+        return None
+    found = BUDGET.search(" ".join(line.strip().lstrip("#") for line in lines[first - 1: begin - 1]))
+    if found is None:
+        return first, None
+    return first, 1 if found.group(1).lower() == "one" else int(found.group(1))
+
+
 def stub_message(hw: str, qualified: str, tasks: list[str], code_lines: int) -> str:
-    """The text of a stub's NotImplementedError: homework, task markers, function, reference size."""
+    """The text of a stub's NotImplementedError: homework, task markers, function, size budget.
+
+    code_lines: the budget of the TODO hint above the block when it gives one (so the hint and the
+    error agree), else the reference solution's lines of code."""
     where = f"{hw}, {' and '.join(tasks)}" if tasks else hw
     size = "about 1 line" if code_lines <= 1 else f"about {code_lines} lines"
     return f"{where}: implement {qualified} ({size})"
@@ -172,8 +203,9 @@ def strip_solutions(source: str, path: str, module: str, hw: str,
             if line[: len(line) - len(line.lstrip())] != begin_line[: len(begin_line) - len(begin_line.lstrip())]:
                 raise MarkerError(f"{path}:{lineno}: {END!r} is not indented like its {BEGIN!r} "
                                   f"at line {open_at}")
-            message = stub_message(hw, qualified, tasks_of(qualified) if tasks_of else [],
-                                   _code_lines(solution[block_start:]))
+            hint = todo_hint([raw.rstrip("\n") for raw in lines], open_at)
+            size = hint[1] if hint and hint[1] is not None else _code_lines(solution[block_start:])
+            message = stub_message(hw, qualified, tasks_of(qualified) if tasks_of else [], size)
             out[out.index(None)] = f'{indent}raise NotImplementedError("{message}")\n'
             blocks.append((qualified, "".join(block_raw)))
             open_at = None
@@ -207,14 +239,19 @@ def strip_solutions(source: str, path: str, module: str, hw: str,
 def unmark(source: str) -> str:
     """Reference code for students of a later homework: solutions kept, marker comments removed.
 
-    Lines holding only ``# BEGIN SOLUTION`` / ``# END SOLUTION`` go; a trailing ``# SOLUTION`` goes.
+    Lines holding only ``# BEGIN SOLUTION`` / ``# END SOLUTION`` go, and so does the ``# TODO`` hint
+    right above a block (the code below it is no longer to do); a trailing ``# SOLUTION`` goes.
     """
     lines = source.splitlines(keepends=True)
+    bare = [line.rstrip("\n") for line in lines]
     drop: set[int] = set()
     trailing: set[int] = set()
     for row, text, alone in marker_comments(source, "<reference>"):
         if text in (BEGIN, END) and alone:
             drop.add(row)
+            hint = todo_hint(bare, row) if text == BEGIN else None
+            if hint is not None:
+                drop.update(range(hint[0], row))
         elif text == ONE_LINE:
             trailing.add(row)
     out = []

@@ -104,16 +104,22 @@ class Sandbox:
     def command(self, argv: list[str], layout: Layout) -> tuple[list[str], Path]:
         """(the command that runs `argv` in the sandbox, the working directory to start it in)."""
         if self.tool == "bwrap":
-            return _bwrap_command(argv, layout), layout.tmp
+            return _bwrap_command(_resolved_interpreter(argv), layout), layout.tmp
         if self.tool == "unshare":
-            return _unshare_command(argv, layout, self.user_namespace), layout.tmp
+            return _unshare_command(_resolved_interpreter(argv), layout, self.user_namespace), layout.tmp
         return list(argv), layout.course
 
 
 def warning(reason: str) -> str:
-    """The loud line that a grade made without a sandbox carries."""
+    """The loud line that a grade made without a sandbox carries.
+
+    It cites grading/README.md only where that file exists (the course checkout, not a student release)."""
+    if Path(__file__).with_name("README.md").is_file():
+        why = "see grading/README.md"
+    else:
+        why = "a self-grade of your own code scores the same; only the isolation is missing"
     return ("WARNING: GRADED WITHOUT A SANDBOX: the submitted code ran with the grader's own rights "
-            f"(process group + subreaper only; see grading/README.md). {reason} To fix: {INSTALL_HINT}.")
+            f"(process group + subreaper only; {why}). {reason} To fix: {INSTALL_HINT}.")
 
 
 def choose(request: str | None = None) -> Sandbox:
@@ -177,15 +183,30 @@ def probe(sandbox: Sandbox) -> str:
 # What the child sees
 
 
+def _resolved_executable() -> str:
+    """This interpreter by the real path of its folder: a virtual environment reached through a
+    symbolic link (``.venv -> /elsewhere/.venv``) is run from where it really is. The file name itself
+    is kept (a venv's python is a link to the base interpreter; resolving it would leave the venv)."""
+    folder, name = os.path.split(sys.executable)
+    return os.path.join(os.path.realpath(folder), name)
+
+
+def _resolved_interpreter(argv: list[str]) -> list[str]:
+    """`argv` with this interpreter named by :func:`_resolved_executable` (the path the sandbox binds)."""
+    if argv and argv[0] == sys.executable:
+        return [_resolved_executable(), *argv[1:]]
+    return list(argv)
+
+
 def _read_only_folders() -> list[tuple[str, str]]:
-    """(host folder, path inside) of the system folders and the interpreter's prefixes."""
+    """(host folder, path inside) of the system folders and the interpreter's prefixes and folder, each
+    at its real path: an unresolved link could sit under a folder the sandbox replaces (/tmp)."""
     folders = [(p, p) for p in SYSTEM_FOLDERS if os.path.isdir(p) and not os.path.islink(p)]
-    prefixes = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix}
-    for prefix in sorted(prefixes):
-        real = os.path.realpath(prefix)
-        for inside in sorted({real, prefix}):
-            if not any(inside == p or inside.startswith(p + "/") for _, p in folders):
-                folders.append((real, inside))
+    prefixes = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
+                os.path.dirname(_resolved_executable())}
+    for real in sorted({os.path.realpath(prefix) for prefix in prefixes}):
+        if not any(real == p or real.startswith(p + "/") for _, p in folders):
+            folders.append((real, real))
     return folders
 
 

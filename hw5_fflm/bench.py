@@ -2,7 +2,7 @@
 
 Forward and backward of one batch of the full configuration's model (512 windows of 5 words, 128-d
 vectors, 300 tanh units, 10,001 outputs, float32, dropout off) in edugrad — your `FeedForwardLM`
-and `vocab_cross_entropy` — against the same model with the same weights in PyTorch on the CPU,
+and edugrad's `ops.cross_entropy` — against the same model with the same weights in PyTorch on the CPU,
 numpy's BLAS and torch on the same number of threads. Also the loss alone (the 10k-way softmax
 cross-entropy, forward + backward), the hot spot of the step besides the two big matrix products.
 Target: edugrad / torch <= 1.0 for the whole batch.
@@ -30,8 +30,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from common.fileio import atomic_write_json, atomic_write_text
 from common.run import REPO_ROOT
-from hw3_edugrad.edugrad import Tensor
-from hw5_fflm.losses import vocab_cross_entropy
+from hw3_edugrad.edugrad import Tensor, ops
 from hw5_fflm.model import FeedForwardLM
 
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
@@ -88,7 +87,7 @@ def measure(rounds: int) -> dict[str, Any]:
 
     def edugrad_step() -> float:
         model.zero_grad()
-        loss = vocab_cross_entropy(model(contexts), targets=targets)
+        loss = ops.cross_entropy(model(contexts), labels=targets)
         loss.backward()
         return loss.item()
 
@@ -105,7 +104,7 @@ def measure(rounds: int) -> dict[str, Any]:
 
     def edugrad_loss() -> None:
         x = Tensor(logits, requires_grad=True)
-        vocab_cross_entropy(x, targets=targets).backward()
+        ops.cross_entropy(x, labels=targets).backward()
 
     def torch_loss() -> None:
         x = torch_logits.detach().requires_grad_()

@@ -2,7 +2,7 @@
 
 For a window of the previous c = n − 1 words w_{t−c} … w_{t−1}:
 
-    x = [C[w_{t−1}]; C[w_{t−2}]; …; C[w_{t−c}]]     [B, c·e]   the word vectors, concatenated
+    x = [C[w_{t−c}]; …; C[w_{t−2}]; C[w_{t−1}]]     [B, c·e]   the word vectors, concatenated, oldest first
     h = tanh(x H + d)                               [B, h]
     y = b + x W + h U                               [B, V]     logits; p(w_t | context) = softmax(y)
 

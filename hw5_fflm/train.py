@@ -13,9 +13,8 @@ import numpy as np
 
 from common.data import batch_indices
 from common.fileio import atomic_path
-from hw3_edugrad.edugrad import optim
+from hw3_edugrad.edugrad import ops, optim
 from hw5_fflm.evaluate import perplexity_of, token_log_probs
-from hw5_fflm.losses import vocab_cross_entropy
 from hw5_fflm.model import FeedForwardLM
 from hw5_fflm.windows import Windows
 
@@ -73,7 +72,7 @@ def train(model: FeedForwardLM, optimizer: optim.Optimizer, train_windows: Windo
         batches = batch_indices(len(train_windows), batch_size, shuffle=True, seed=seed + epoch)
         for rows in progress(batches, f"epoch {epoch}/{epochs}", num_batches) if progress else batches:
             optimizer.zero_grad()
-            loss = vocab_cross_entropy(model(train_windows.contexts[rows]), targets=train_windows.targets[rows])
+            loss = ops.cross_entropy(model(train_windows.contexts[rows]), labels=train_windows.targets[rows])
             loss.backward()
             optimizer.step()
             total_loss += loss.item() * len(rows)

@@ -8,6 +8,8 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -187,3 +189,41 @@ def test_the_log_tail_is_read_by_seeking(tmp_path):
         handle.seek(0, os.SEEK_END)
         handle.write(b"the end\n")
     assert _tail(log, 100).endswith("the end\n") and len(_tail(log, 100)) == 100
+
+
+RUN_IN_SANDBOX = """
+import subprocess, sys
+from pathlib import Path
+from grading.sandbox import Layout, Sandbox
+folder = Path(sys.argv[2])
+layout = Layout(folder / "course", folder / "tmp")
+layout.course.mkdir(); layout.tmp.mkdir()
+command, cwd = Sandbox(sys.argv[1]).command([sys.executable, "-c", "import numpy; print('numpy ok')"], layout)
+done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=60)
+print(done.stdout, done.stderr)
+"""
+
+
+def test_an_interpreter_reached_through_a_symlinked_venv_runs_in_the_sandbox(sandbox, tmp_path):
+    """A release folder under /tmp whose .venv links to a virtualenv elsewhere: the sandbox replaces /tmp,
+    so it must run the interpreter by its real folder (and bind that)."""
+    if not sandbox.isolated:
+        pytest.skip("without a sandbox the interpreter runs where it is")
+    link = tmp_path / "release" / ".venv"
+    link.parent.mkdir()
+    link.symlink_to(os.path.realpath(sys.prefix))
+    python = link / os.path.relpath(sys.executable, sys.prefix)
+    repo = Path(autograde.__file__).resolve().parents[1]
+    done = subprocess.run([str(python), "-c", RUN_IN_SANDBOX, sandbox.tool, str(tmp_path)], cwd=repo,
+                          capture_output=True, text=True, timeout=120)
+    assert "numpy ok" in done.stdout, f"expected the sandboxed child to import numpy; got {done.stdout} {done.stderr}"
+
+
+def test_the_no_sandbox_warning_cites_only_files_that_ship(tmp_path, monkeypatch):
+    """grading/README.md is instructor-only: a student release's warning says what to do instead."""
+    from grading import sandbox as module
+    assert "see grading/README.md" in module.warning("why.")
+    copy = tmp_path / "sandbox.py"
+    monkeypatch.setattr(module, "__file__", str(copy))
+    text = module.warning("why.")
+    assert "README" not in text and "only the isolation is missing" in text and "To fix: install bubblewrap" in text

@@ -102,3 +102,38 @@ def test_unmark_keeps_reference_code_and_drops_the_markers():
     source = ("def f(x):\n    # BEGIN SOLUTION\n    y = x + 1\n    # END SOLUTION\n"
               "    z = y * 2  # SOLUTION\n    return z\n")
     assert unmark(source) == "def f(x):\n    y = x + 1\n    z = y * 2\n    return z\n"
+
+
+def test_stub_size_is_the_todo_hints_own_budget_when_it_gives_one():
+    result = strip('''
+        def windows(x):
+            # TODO: pad, then slide a window over
+            # the padded ids; about 10 lines.
+            # BEGIN SOLUTION
+            return x
+            # END SOLUTION
+
+        def perplexity(x):
+            # TODO: one line, with exp.
+            # BEGIN SOLUTION
+            return x
+            # END SOLUTION
+
+        def other(x):
+            # TODO: no budget here
+            # BEGIN SOLUTION
+            y = x
+            return y
+            # END SOLUTION
+    ''')
+    assert "implement hw9_x.ops.windows (about 10 lines)" in result.text, result.text
+    assert "implement hw9_x.ops.perplexity (about 1 line)" in result.text, result.text
+    assert "implement hw9_x.ops.other (about 2 lines)" in result.text, result.text
+
+
+def test_unmark_drops_the_todo_hint_right_above_a_solution_block():
+    source = ("def f(x):\n    # keep this comment\n    # TODO (about 1 line): add one,\n    # then return.\n"
+              "    # BEGIN SOLUTION\n    y = x + 1\n    # END SOLUTION\n"
+              "    # TODO: a note that sits above no block stays\n    return y\n")
+    assert unmark(source) == ("def f(x):\n    # keep this comment\n    y = x + 1\n"
+                              "    # TODO: a note that sits above no block stays\n    return y\n")

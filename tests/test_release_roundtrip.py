@@ -17,7 +17,7 @@ import pytest
 from grading.autograde import Limits, run_child
 from grading.course import HW_PATTERN, find_homeworks, get_homework, imported_homeworks
 from grading.leaks import Fingerprints, hidden_name_leaks
-from grading.markers import BEGIN, marker_comments, module_name
+from grading.markers import BEGIN, marker_comments, module_name, todo_hint
 from grading.points import collect
 from grading.release import build_release, write_tree
 from grading.template import build_template
@@ -189,6 +189,29 @@ def test_every_stub_has_a_todo_hint_with_a_size_budget(releases, hw):
                         missing.append(f"{rel}:{number + 1}")
     assert not missing, (f"{hw}: write a '# TODO (about N lines): hint' comment above each '# BEGIN SOLUTION' "
                          f"(N: the lines of your solution); missing at (release lines) {missing[:8]}")
+
+
+@pytest.mark.parametrize("hw", HOMEWORKS)
+def test_every_stub_error_gives_the_size_budget_of_its_todo_hint(releases, hw):
+    differ = []
+    for rel, item in releases[hw].files.items():
+        if rel.startswith(hw + "/") and rel.endswith(".py"):
+            lines = item.data.decode().splitlines()
+            for number, line in enumerate(lines, start=1):
+                stub = re.search(r'raise NotImplementedError\(".*\(about (\d+) lines?\)"\)', line)
+                hint = todo_hint(lines, number) if stub else None
+                if hint and hint[1] is not None and hint[1] != int(stub.group(1)):
+                    differ.append(f"{rel}:{number}: TODO says {hint[1]}, the error {stub.group(1)}")
+    assert not differ, f"{hw}: a stub's error and its TODO hint give different sizes: {differ[:5]}"
+
+
+@pytest.mark.parametrize("hw", [hw for hw in HOMEWORKS if get_homework(REPO, hw).builds_on])
+def test_reference_homeworks_keep_no_todo_hint_above_solved_code(releases, hw):
+    for reference in releases[hw].reference:
+        for rel, item in releases[hw].files.items():
+            if rel.startswith(reference + "/") and rel.endswith(".py"):
+                hints = [line.strip() for line in item.data.decode().splitlines() if line.strip().startswith("# TODO")]
+                assert not hints, f"{hw} release: {rel} is solved reference code but keeps TODO hints: {hints[:3]}"
 
 
 @pytest.fixture(scope="module")

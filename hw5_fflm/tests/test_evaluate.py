@@ -18,7 +18,7 @@ def uniform_model(vocab_size: int) -> FeedForwardLM:
     return model
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(3)
 @pytest.mark.parametrize("vocab_size", [7, 50])
 def test_a_uniform_model_has_perplexity_equal_to_the_vocabulary_size(vocab_size):
     windows = make_windows([[3, 4, 5], [6, 3]], 2, bos=2, eos=1)
@@ -29,7 +29,7 @@ def test_a_uniform_model_has_perplexity_equal_to_the_vocabulary_size(vocab_size)
     assert abs(perplexity_of(log_probs) - vocab_size) < 1e-5 * vocab_size, f"expected perplexity {vocab_size}"
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(4)
 def test_log_probs_are_the_log_softmax_at_the_targets_in_eval_mode():
     model = FeedForwardLM(9, 2, 3, 4, dropout=0.5, rng=np.random.default_rng(1))
     windows = make_windows([[3, 4, 5, 6, 7, 8]], 2, bos=2, eos=1)
