@@ -7,7 +7,7 @@ optimizer updates every row. `SparseEmbedding` keeps the gradient to the rows th
     forward:  unique, inverse = np.unique(indices)       # the U distinct rows of the batch
               rows = Tensor(weight[unique])               # a fresh leaf [U, dim]
               out  = lookup_rows(rows, indices=inverse)   # [..., dim], the same values as weight[indices]
-    backward: rows.grad [U, dim], from your lookup_rows   # d loss / d weight, row unique[i] in row i
+    backward: rows.grad [U, dim], from lookup_rows   # d loss / d weight, row unique[i] in row i
     step:     RowOptimizer runs the optimizer's own update on those U rows and writes them back
 
 (hw3's word2vec does the same by hand.) With SGD or Adagrad and no weight decay the result is
