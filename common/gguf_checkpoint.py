@@ -38,5 +38,6 @@ def convert_gguf_package(module: str, target: Path) -> Path:
         if target.exists():  # a stale copy: moved aside and deleted with the temporary folder
             os.replace(target, Path(tmp) / "old")
         os.replace(staging, target)
-    print(f"{target.name}: saved a plain checkpoint in {target} ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    seconds = time.perf_counter() - started
+    print(f"{target.name}: saved a plain checkpoint in {target} ({seconds:.0f} s)", file=sys.stderr)
     return target

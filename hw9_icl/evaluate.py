@@ -8,9 +8,9 @@ test reviews (each with every content-free input), as one prompt per review woul
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -60,7 +60,7 @@ def demonstrations(cell: Cell, pool: Sequence[Demonstration], query_vector=None,
     demos = [pool[i] for i in chosen]
     if cell.labels == "random":
         random_labels = np.random.default_rng(cell.seed + 1).integers(0, num_labels, size=len(demos))
-        demos = [Demonstration(demo.sentence, int(label)) for demo, label in zip(demos, random_labels)]
+        demos = [Demonstration(demo.sentence, int(label)) for demo, label in zip(demos, random_labels, strict=True)]
     elif cell.labels != "gold":
         raise ValueError(f"unknown labels mode {cell.labels!r}; choose gold or random")
     return demos
@@ -76,7 +76,8 @@ def score_cell(lm: LanguageModel, template: Template, pool: Sequence[Demonstrati
         if pool_vectors is None or dev_vectors is None:
             raise ValueError("strategy 'nearest' needs sentence embeddings of the pool and of the dev reviews")
         demo_sets = [demonstrations(cell, pool, dev_vectors[i], pool_vectors, len(labels)) for i in range(len(dev))]
-        prompts = [_joined(lm, build_prompt(template, demos, item.sentence)) for demos, item in zip(demo_sets, dev)]
+        prompts = [_joined(lm, build_prompt(template, demos, item.sentence))
+                   for demos, item in zip(demo_sets, dev, strict=True)]
         free = [_joined(lm, build_prompt(template, demos, text))
                 for demos in demo_sets[:calibration_sample] for text in CONTENT_FREE_INPUTS]
         check_prompt_length(max(map(len, prompts + free)), lm.context_length, cell.k, longest_label)

@@ -3,8 +3,8 @@ answer (students' part: parse_answer). An answer that names no label counts as w
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 

@@ -3,8 +3,8 @@ through the sentence-transformers library (its own pooling and normalisation), c
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

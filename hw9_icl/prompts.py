@@ -10,9 +10,9 @@ review's example), so that the shared prefix can be encoded once and its key/val
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import yaml
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -89,8 +91,7 @@ def main(config: Config, run: Run) -> dict[str, Any]:
         model_name = f"{lm.name}{' (chat)' if lm.chat else ''}"
         run.log(f"hw9: model {model_name}, context {lm.context_length} tokens")
 
-        def cached(kind: str, key: dict, compute: Callable[[], Any]) -> tuple[Any, float | None]:
-            return _cached(cache_dir / lm.fingerprint, kind, {**data_key, **key}, compute, run)
+        cached = partial(_cached, cache_dir / lm.fingerprint, data_key, run)
 
         cells = [Cell(0, "none", config.seed)] if 0 in config.ks else []
         cells += [Cell(k, strategy, config.seed, config.order) for k in config.ks if k > 0
@@ -98,8 +99,8 @@ def main(config: Config, run: Run) -> dict[str, Any]:
         cells += [Cell(k, "balanced", config.seed, config.order, "random") for k in config.random_labels_ks]
         for cell in run.progress(cells, f"{model_name} grid"):
             strategy = "random" if cell.strategy == "none" else cell.strategy
-            result, seconds = cached("cell", cell.key(), lambda: score_cell(
-                lm, template, pool, dev, Cell(cell.k, strategy, cell.seed, cell.order, cell.labels),
+            result, seconds = cached("cell", cell.key(), partial(
+                score_cell, lm, template, pool, dev, Cell(cell.k, strategy, cell.seed, cell.order, cell.labels),
                 pool_vectors, dev_vectors, config.batch_size, config.calibration_sample))
             raw, calibrated = accuracies(result, gold)
             row = {"model": model_name, "k": cell.k, "strategy": cell.strategy, "labels": cell.labels,
@@ -114,8 +115,10 @@ def main(config: Config, run: Run) -> dict[str, Any]:
     return _metrics(rows, random_labels, generation, len(dev))
 
 
-def _cached(folder: Path, kind: str, key: dict, compute: Callable[[], Any], run: Run) -> tuple[Any, float | None]:
+def _cached(folder: Path, data_key: dict, run: Run, kind: str, key: dict,
+            compute: Callable[[], Any]) -> tuple[Any, float | None]:
     """`compute()`'s result, read from ``folder`` when this `key` was computed before; (result, seconds or None)."""
+    key = {**data_key, **key}
     digest = hashlib.sha256(json.dumps({"kind": kind, **key}, sort_keys=True).encode()).hexdigest()[:20]
     path = folder / f"{kind}-{digest}.json"
     if path.is_file():
@@ -135,10 +138,10 @@ def _generation(config: Config, lm: LanguageModel, model_name: str, template, po
     rows = []
     for settings in config.decoding:
         answers, seconds = cached("generation", {"k": config.generation_k, "n": len(subset), **asdict(settings)},
-                                  lambda: generate_answers(lm.model, lm.tokenizer, prompts, settings, lm.pad_id,
-                                                           config.batch_size, config.seed))
+                                  partial(generate_answers, lm.model, lm.tokenizer, prompts, settings, lm.pad_id,
+                                          config.batch_size, config.seed))
         parsed = [parse_answer(answer, template.labels) for answer in answers]
-        correct = sum(p == item.label for p, item in zip(parsed, subset))
+        correct = sum(p == item.label for p, item in zip(parsed, subset, strict=True))
         rows.append({"model": model_name, "decoding": settings.name, "k": config.generation_k,
                      "accuracy": correct / len(subset), "unparseable": sum(p is None for p in parsed),
                      "n": len(subset), "examples": answers[:5]})
@@ -171,12 +174,13 @@ def _write_report(run: Run, config: Config, rows, random_labels, generation, cur
                          and g["strategy"] == "balanced"), None)
             gold_text = f"{twin['accuracy']:.3f} | " if twin else "n/a | "
             gold_cal = f"{twin['calibrated']:.3f} | " if twin else "n/a | "
-            lines.append(f"| {r['model']} | {r['k']} | {gold_text}{r['accuracy']:.3f} | {gold_cal}{r['calibrated']:.3f} |")
+            lines.append(f"| {r['model']} | {r['k']} | {gold_text}{r['accuracy']:.3f} | {gold_cal}"
+                         f"{r['calibrated']:.3f} |")
     if generation:
         lines += ["", "Generation (balanced demonstrations):", "",
                   "| model | decoding | k | accuracy | unparseable |", "|---|---|---|---|---|"]
-        lines += [f"| {g['model']} | {g['decoding']} | {g['k']} | {g['accuracy']:.3f} | {g['unparseable']} of {g['n']} |"
-                  for g in generation]
+        lines += [f"| {g['model']} | {g['decoding']} | {g['k']} | {g['accuracy']:.3f} | "
+                  f"{g['unparseable']} of {g['n']} |" for g in generation]
     atomic_write_text(run.path("accuracy.md"), "\n".join(lines) + "\n")
     if curves and len(next(iter(curves.values()))[0]) > 1:
         plot_curves(curves, run.path("accuracy_vs_k.png"), xlabel="k (demonstrations)", ylabel="accuracy",

@@ -14,7 +14,7 @@ A label word may be several tokens w_1..w_n: its score is log p(w_1 | prompt) + 
 from __future__ import annotations
 
 import copy
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 

@@ -6,7 +6,8 @@ training examples whose sentence embeddings have the highest cosine similarity w
 """
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -55,7 +56,7 @@ def get_k_examples(
         counts = np.full(len(classes), k // len(classes))
         counts[rng.choice(len(classes), size=k % len(classes), replace=False)] += 1
         chosen = []
-        for label, count in zip(classes, counts):
+        for label, count in zip(classes, counts, strict=True):
             members = np.flatnonzero(labels == label)
             if count > len(members):
                 raise ValueError(f"balanced selection needs {count} examples of class {label} but the pool has "

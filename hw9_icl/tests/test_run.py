@@ -26,7 +26,8 @@ def test_run_end_to_end_with_cache(tiny_model_dirs, tiny_data, tmp_path) -> None
         ((0, "none"), (2, "random"), (2, "balanced"))}, f"unexpected grid {grid}"
     assert all(0 <= row["accuracy"] <= 1 and 0 <= row["calibrated"] <= 1 for row in grid)
     assert len(metrics["random_labels"]) == 2 and len(metrics["generation"]) == 4
-    assert (tmp_path / "runs/hw9_icl/a/accuracy.md").is_file() and (tmp_path / "runs/hw9_icl/a/accuracy_vs_k.png").is_file()
+    run_dir = tmp_path / "runs/hw9_icl/a"
+    assert (run_dir / "accuracy.md").is_file() and (run_dir / "accuracy_vs_k.png").is_file()
     again = execute("hw9_icl", config, main, runs_root=tmp_path / "runs", run_id="b")
     assert all(row["seconds"] is None for row in again["grid"]), "a rerun must read every cell from the cache"
     assert [r["accuracy"] for r in again["grid"]] == [r["accuracy"] for r in grid]
