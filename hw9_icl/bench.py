@@ -29,7 +29,7 @@ from common.run import REPO_ROOT
 from hw9_icl.evaluate import Cell, demonstrations, load_data
 from hw9_icl.models import encode_prompt, label_token_ids, load_language_model
 from hw9_icl.prompts import build_prompt, load_template
-from hw9_icl.scoring import score_batched, score_with_prefix_cache
+from hw9_icl.scoring import label_log_probs, score_batched, score_with_prefix_cache
 
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 NAIVE_TARGET = 5.0
@@ -45,7 +45,8 @@ def score_by_generate(model, prompts: list[list[int]], labels: list[list[int]], 
             output = model.generate(input_ids=torch.tensor([prompt]), max_new_tokens=1, do_sample=False,
                                     output_logits=True, return_dict_in_generate=True, pad_token_id=pad_id,
                                     temperature=None, top_k=None, top_p=None)
-            scores[i, j] = torch.log_softmax(output.logits[0][0].float(), dim=-1)[label[0]]
+            first_step = output.logits[0][:, None, :]                      # (1, 1, V)
+            scores[i, j] = label_log_probs(first_step, torch.tensor(label))[0]
     return scores
 
 
@@ -123,8 +124,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m hw9_icl.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model-path", default=None, help="a causal LM folder (default: Gemma 3 270M)")
-    parser.add_argument("--num-dev", type=int, default=48, help="dev reviews for the batched and cached paths")
-    parser.add_argument("--naive-num-dev", type=int, default=8, help="dev reviews for the naive path")
+    parser.add_argument("--num-dev", type=int, default=32, help="dev reviews for the batched and cached paths")
+    parser.add_argument("--naive-num-dev", type=int, default=4, help="dev reviews for the naive path")
     parser.add_argument("--ks", type=int, nargs="+", default=[0, 4, 8])
     parser.add_argument("--naive-ks", type=int, nargs="+", default=[8], help="k values that also run the naive path")
     parser.add_argument("--batch-size", type=int, default=16)
