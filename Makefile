@@ -6,22 +6,28 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 CONFIG ?= quick
-HW_DIRS := $(sort $(wildcard hw[0-9]_*))
+# grading/course.py is the one place that knows what a homework is (a folder with a manifest.yaml).
+COURSE  = $(PY) -m grading.course
+# Grades go under dist/ (git-ignored, never released), not at the repository root.
+GRADES ?= dist/grades
 
 export MPLBACKEND := Agg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup test run lint clean release grade grade-all autograder-zip bench data
+.PHONY: help setup test test-slow run lint clean release submit grade grade-all autograder-zip bench data
 
 help:
 	@echo "make test            create .venv if needed, install, run the whole test suite"
 	@echo "make run             run every homework's quick config; table + runs/REPORT.md (CONFIG=full for full)"
+	@echo "make test-slow       the slow checks: every homework's Gradescope zip run on its reference solution"
 	@echo "make test-hwN        one homework's tests, e.g. make test-hw1"
 	@echo "make run-hwN         one homework's run, e.g. make run-hw1 (CONFIG=full for the full config)"
 	@echo "make bench           every benchmark (bench-hwN for one); results in bench/results/"
-	@echo "make release         write the student release to dist/student/ and dist/student.zip"
-	@echo "make grade HW=hw1_vocab SUBMISSION=path      grade one submission -> results.json"
-	@echo "make grade-all HW=hw1_vocab SUBMISSIONS=dir  grade a folder of submissions -> scores.csv"
+	@echo "make release HW=hw1_vocab                    one homework's student release: dist/hw1_vocab/ + .zip"
+	@echo "make release                                 the whole course stubbed: dist/student/ + dist/student.zip"
+	@echo "make submit HW=hw1_vocab                     check and zip your editable files -> dist/submission-hw1_vocab.zip"
+	@echo "make grade HW=hw1_vocab SUBMISSION=path      grade one submission -> $(GRADES)/hw1_vocab/results.json"
+	@echo "make grade-all HW=hw1_vocab SUBMISSIONS=dir  grade a folder of submissions -> $(GRADES)/hw1_vocab/scores.csv"
 	@echo "make autograder-zip HW=hw1_vocab             Gradescope autograder zip in dist/"
 	@echo "make data            download SST / SST-2 / Multi30k into data/ (needs internet)"
 	@echo "make lint            ruff";  echo "make clean           remove runs/, dist/, caches (keeps .venv)"
@@ -35,33 +41,43 @@ $(STAMP): requirements.txt
 setup: $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not slow"
+	@echo "(slow checks, e.g. every homework's Gradescope zip graded as on Gradescope: make test-slow)"
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
 
 test-hw%: $(STAMP)
-	$(PY) -m pytest -q $(wildcard hw$*_*)
+	@folder=$$($(COURSE) folder hw$*) && echo "$(PY) -m pytest -q $$folder" && $(PY) -m pytest -q $$folder
 
 run: $(STAMP)
 	$(PY) -m common.report --config $(CONFIG)
 
 run-hw%: $(STAMP)
-	$(PY) -m common.report --config $(CONFIG) --only $(wildcard hw$*_*)
+	@folder=$$($(COURSE) folder hw$*) && $(PY) -m common.report --config $(CONFIG) --only $$folder
 
 bench: $(STAMP)
-	@for d in $(HW_DIRS); do if [ -f $$d/bench.py ]; then $(PY) -m $$d.bench || exit 1; fi; done
+	@for d in $$($(COURSE) list); do if [ -f $$d/bench.py ]; then $(PY) -m $$d.bench || exit 1; fi; done
 
 bench-hw%: $(STAMP)
-	$(PY) -m $(wildcard hw$*_*).bench
+	@folder=$$($(COURSE) folder hw$*) && $(PY) -m $$folder.bench
 
 release: $(STAMP)
-	$(PY) -m grading.release --out dist/student
+	$(PY) -m grading.release $(if $(HW),--hw $(HW))
+
+submit: $(STAMP)
+	@test -n "$(HW)" || { echo "usage: make submit HW=hw1_vocab"; exit 2; }
+	$(PY) -m grading.submit --hw $(HW)
 
 grade: $(STAMP)
 	@test -n "$(HW)" -a -n "$(SUBMISSION)" || { echo "usage: make grade HW=hw1_vocab SUBMISSION=path/to/submission"; exit 2; }
-	$(PY) -m grading.autograde --hw $(HW) --submission $(SUBMISSION) --results $(or $(RESULTS),results.json)
+	@mkdir -p $(GRADES)/$(HW)
+	$(PY) -m grading.autograde --hw $(HW) --submission $(SUBMISSION) --results $(or $(RESULTS),$(GRADES)/$(HW)/results.json)
 
 grade-all: $(STAMP)
 	@test -n "$(HW)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade-all HW=hw1_vocab SUBMISSIONS=dir"; exit 2; }
-	$(PY) -m grading.grade_all --hw $(HW) --submissions $(SUBMISSIONS) --csv $(or $(CSV),scores.csv)
+	@mkdir -p $(GRADES)/$(HW)
+	$(PY) -m grading.grade_all --hw $(HW) --submissions $(SUBMISSIONS) --csv $(or $(CSV),$(GRADES)/$(HW)/scores.csv)
 
 autograder-zip: $(STAMP)
 	@test -n "$(HW)" || { echo "usage: make autograder-zip HW=hw1_vocab"; exit 2; }

@@ -24,6 +24,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from common.resources import find_dataset
+from common.sst_trees import DataFormatError, parse_tree  # noqa: F401  (part of this module's API)
+
 SST_SPLITS = ("train", "dev", "test")
 PTB_SPLITS = ("train", "valid", "test")
 MULTI30K_SPLITS = {"train": "train", "val": "val", "dev": "val", "valid": "val", "test": "test_2016_flickr"}
@@ -37,10 +40,6 @@ _CLITIC = re.compile(r"^(.+?)(n't|'s|'re|'ve|'ll|'d|'m)$", re.IGNORECASE)
 _KEEP_WHOLE = re.compile(r"^(?:[a-z]\.)+$|^(?:mr|mrs|ms|dr|jr|sr|st|vs|etc|inc|co|no)\.$|^-[lr][rcs]b-$", re.IGNORECASE)
 _PUNCTUATION = re.compile(r"\.\.+|--+|``|''|.")
 _LEADING, _TRAILING = re.compile(r"^[^\w']+"), re.compile(r"[^\w']+$")
-
-
-class DataFormatError(ValueError):
-    """A data file that cannot be read as the expected format; the message names file and line."""
 
 
 @dataclass
@@ -132,48 +131,6 @@ def read_sst_trees(
     if not examples:
         raise DataFormatError(f"{path} contains no trees; the file is empty: download it again (make data)")
     return examples
-
-
-def parse_tree(line: str, source: str = "<string>") -> list[tuple[int, list[str]]]:
-    """Parse one PTB-style tree ``(3 (2 a) (4 (3 lovely) (2 film)))`` with an integer label at every node.
-
-    Returns ``(label, leaves)`` for every node in pre-order (the root first). Raises DataFormatError
-    naming `source` (e.g. ``"train.txt:12"``) on malformed input.
-    """
-    pieces = re.findall(r"\(|\)|[^\s()]+", line)
-    nodes: list[tuple[int, list[str]]] = []
-    stack: list[int] = []  # positions in `nodes` of the open nodes
-    position, finished = 0, False
-    while position < len(pieces):
-        piece = pieces[position]
-        if finished:
-            raise DataFormatError(f"{source}: unexpected {piece!r} after the end of the tree")
-        if piece == "(":
-            label_text = pieces[position + 1] if position + 1 < len(pieces) else ""
-            if not label_text.isdigit():
-                raise DataFormatError(f"{source}: expected an integer label after '(' but got {label_text!r}")
-            stack.append(len(nodes))
-            nodes.append((int(label_text), []))
-            position += 2
-        elif piece == ")":
-            if not stack:
-                raise DataFormatError(f"{source}: unbalanced ')' (more closing than opening brackets)")
-            closed = nodes[stack.pop()]
-            if not closed[1]:
-                raise DataFormatError(f"{source}: a node with label {closed[0]} has no words")
-            if stack:
-                nodes[stack[-1]][1].extend(closed[1])
-            finished = not stack
-            position += 1
-        else:
-            if not stack:
-                raise DataFormatError(f"{source}: word {piece!r} outside any bracket")
-            nodes[stack[-1]][1].append(piece)
-            position += 1
-    if stack or not nodes:
-        raise DataFormatError(f"{source}: unbalanced brackets ({len(stack)} left open)" if stack
-                              else f"{source}: expected a tree like '(3 (2 a) (3 film))' but got {line.strip()!r}")
-    return nodes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,6 +312,4 @@ def _check_choice(name: str, value: str, choices: Sequence[str]) -> None:
 
 
 def _dataset_dir(name: str, root: Path | str | None) -> Path:
-    from common.resources import find_dataset  # resources imports nothing from here; late import keeps it light
-
     return find_dataset(name, root)

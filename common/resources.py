@@ -41,7 +41,9 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from common.paths import REPO_ROOT
+from common.sst_trees import parse_tree
+
 REPO_DATA = REPO_ROOT / "data"
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 DATA_ENV = "COURSE_DATA"
@@ -261,8 +263,6 @@ def _fetch_sst2(staging: Path, tmp: Path, dest: Path, mirror: str | None) -> Non
         trees = tmp / "sst"
         trees.mkdir()
         _fetch_sst(trees, tmp, dest, mirror)
-    from common.data import parse_tree
-
     lines = ["label\tcontent"]
     tree_file = trees / "trees" / "test.txt"
     for line_number, line in enumerate(tree_file.read_text(encoding="utf-8").splitlines(), start=1):

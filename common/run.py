@@ -29,10 +29,10 @@ from tqdm.auto import tqdm
 
 from common.config import ConfigError, config_to_dict, load_config
 from common.fileio import atomic_write_json, atomic_write_text
+from common.paths import REPO_ROOT
 from common.seed import seed_everything
 
 T = TypeVar("T")
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass

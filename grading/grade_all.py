@@ -3,18 +3,20 @@
 ``python -m grading.grade_all --hw hw1_vocab --submissions DIR --csv scores.csv``
 
 Every entry of DIR (a folder or a .zip, one per student) is graded by ``grading.autograde.grade`` in
-its own worker process (at most os.cpu_count() at once), against one grading template and one trusted
-test collection. Each submission's results.json goes to ``<csv stem>_results/<entry>.json``.
+its own worker process (at most os.cpu_count() at once), against one trusted test collection. The
+grading template is held in memory: each worker writes its own copies from it, and each submission's
+tests run in a sandbox with their own temp folder, so no submission can change what another one sees.
+Each submission's results.json goes to ``<csv stem>_results/<entry>.json``.
 """
 from __future__ import annotations
 
 import argparse
 import csv
 import os
-import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -24,31 +26,45 @@ from grading.autograde import (
     Limits,
     add_limit_arguments,
     collect_expected,
+    find_data,
     grade,
     limits_from,
     prepare_template,
+    read_template,
+    sandbox_from,
+    write_copy,
 )
+from grading.course import get_homework
+from grading.sandbox import Sandbox, choose
+
+_template: dict[str, bytes] = {}  # the grading template, in each worker's memory
 
 
-def _grade_one(args: tuple[Path, str, Path, Limits, list[Expected]]) -> dict:
-    template, hw, submission, limits, expected = args
+def _hold_template(files: dict[str, bytes]) -> None:
+    _template.update(files)
+
+
+def _grade_one(args: tuple[str, Path, Limits, list[Expected], Sandbox]) -> dict:
+    hw, submission, limits, expected, sandbox = args
     try:
-        return grade(template, hw, submission, limits, expected)
+        return grade(_template, hw, submission, limits, expected, sandbox)
     except Exception as err:  # one broken submission must not stop the others
         return {"score": 0.0, "max_score": sum(e.points for e in expected), "tests": [],
                 "output": f"grading failed: {type(err).__name__}: {err}"}
 
 
-def grade_all(template: Path, hw: str, submissions: list[Path], limits: Limits,
-              workers: int | None = None) -> dict[str, dict]:
+def grade_all(template: Path | Mapping[str, bytes], hw: str, submissions: list[Path], limits: Limits,
+              workers: int | None = None, sandbox: Sandbox | None = None) -> dict[str, dict]:
     """Grade every submission; results.json dicts by submission name (file or folder name)."""
+    files = dict(template) if isinstance(template, Mapping) else read_template(template)
+    sandbox = sandbox or choose()
     with tempfile.TemporaryDirectory(prefix="grading-collect-") as tmp:
-        copy = Path(tmp) / "course"
-        shutil.copytree(template, copy)
-        expected = collect_expected(copy, hw, limits)
+        copy = write_copy(files, Path(tmp) / "course")
+        homework = get_homework(copy, hw)
+        expected = collect_expected(copy, homework.name, limits, sandbox, find_data(homework)[0])
     workers = max(1, min(workers or os.cpu_count() or 1, len(submissions)))
-    jobs = [(template, hw, s, limits, expected) for s in submissions]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    jobs = [(hw, s, limits, expected, sandbox) for s in submissions]
+    with ProcessPoolExecutor(max_workers=workers, initializer=_hold_template, initargs=(files,)) as pool:
         results = list(pool.map(_grade_one, jobs))
     return {s.name: r for s, r in zip(submissions, results, strict=True)}
 
@@ -88,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="grading-template-") as tmp:
         template = args.template or prepare_template(args.root, args.hw, Path(tmp) / "course")
-        results = grade_all(template, args.hw, submissions, limits_from(args), args.workers)
+        results = grade_all(read_template(template), args.hw, submissions, limits_from(args), args.workers,
+                            sandbox_from(args))
     out_dir = args.csv.with_name(args.csv.stem + "_results")
     for name, result in results.items():
         atomic_write_json(out_dir / f"{name}.json", result)

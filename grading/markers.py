@@ -8,8 +8,10 @@ Block form, inside a function body::
         return np.maximum(x, 0)
         # END SOLUTION
 
-becomes ``raise NotImplementedError("hw3_edugrad: implement hw3_edugrad.ops.relu")`` at the marker's
-indentation. One-line form: ``x = <expr>  # SOLUTION`` becomes ``x = ...  # TODO``.
+becomes ``raise NotImplementedError("hw3_edugrad, task_ops_elementwise: implement hw3_edugrad.ops.relu
+(about 1 line)")`` at the marker's indentation: the homework, the task marker(s) whose tests call it
+(``pytest -m task_ops_elementwise``), the function and the size of the reference solution.
+One-line form: ``x = <expr>  # SOLUTION`` becomes ``x = ...  # TODO``.
 Markers are recognised as comment tokens only, so the marker text inside a string is not a marker.
 """
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass
 
 BEGIN = "# BEGIN SOLUTION"
@@ -34,12 +37,14 @@ class Stripped:
     """Result of stripping one file.
 
     text: the student source; solution_lines: the removed reference lines (stripped of indentation);
-    stubs: qualified names of the functions that now raise NotImplementedError.
+    stubs: qualified names of the functions that now raise NotImplementedError; blocks: (qualified
+    name, removed source as written) per solution block or one-line expression, for the leak check.
     """
 
     text: str
     solution_lines: list[str]
     stubs: list[str]
+    blocks: list[tuple[str, str]] = ()
 
 
 def marker_comments(source: str, path: str) -> list[tuple[int, str, bool]]:
@@ -104,16 +109,30 @@ def _one_line_stub(line: str, lineno: int, tree: ast.Module, path: str) -> tuple
                       f"(x = <expr>  {ONE_LINE}); use the BEGIN/END block form otherwise")
 
 
-def strip_solutions(source: str, path: str, module: str, hw: str) -> Stripped:
+def stub_message(hw: str, qualified: str, tasks: list[str], code_lines: int) -> str:
+    """The text of a stub's NotImplementedError: homework, task markers, function, reference size."""
+    where = f"{hw}, {' and '.join(tasks)}" if tasks else hw
+    size = "about 1 line" if code_lines <= 1 else f"about {code_lines} lines"
+    return f"{where}: implement {qualified} ({size})"
+
+
+def _code_lines(block: list[str]) -> int:
+    """Lines of a solution block that hold code (not blank, not a comment)."""
+    return sum(1 for line in block if line.strip() and not line.strip().startswith("#"))
+
+
+def strip_solutions(source: str, path: str, module: str, hw: str,
+                    tasks_of: Callable[[str], list[str]] | None = None) -> Stripped:
     """Strip every solution marker of one Python file.
 
     source: the reference text; path: shown in errors; module: dotted module name
-    (``hw3_edugrad.ops``); hw: the homework folder name used in the NotImplementedError message.
+    (``hw3_edugrad.ops``); hw: the homework folder name used in the NotImplementedError message;
+    tasks_of: qualified function name -> the task markers named in that message (none if omitted).
     Raises MarkerError for nested, unclosed, stray or misplaced markers.
     """
     markers = marker_comments(source, path)
     if not markers:
-        return Stripped(source, [], [])
+        return Stripped(source, [], [], [])
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as err:
@@ -123,6 +142,8 @@ def strip_solutions(source: str, path: str, module: str, hw: str) -> Stripped:
     out: list[str] = []
     solution: list[str] = []
     stubs: list[str] = []
+    blocks: list[tuple[str, str]] = []
+    block_raw: list[str] = []
     by_line = {row: (text, alone) for row, text, alone in markers}
     open_at: int | None = None
     for lineno, line in enumerate(lines, start=1):
@@ -141,7 +162,9 @@ def strip_solutions(source: str, path: str, module: str, hw: str) -> Stripped:
             indent = line[: len(line) - len(line.lstrip())]
             qualified = f"{module}.{name}"
             stubs.append(qualified)
-            out.append(f'{indent}raise NotImplementedError("{hw}: implement {qualified}")\n')
+            block_start = len(solution)
+            block_raw = []
+            out.append(None)  # the raise, written at END once the block's size is known
         elif marker == END:
             if open_at is None:
                 raise MarkerError(f"{path}:{lineno}: {END!r} without a matching {BEGIN!r}")
@@ -149,12 +172,17 @@ def strip_solutions(source: str, path: str, module: str, hw: str) -> Stripped:
             if line[: len(line) - len(line.lstrip())] != begin_line[: len(begin_line) - len(begin_line.lstrip())]:
                 raise MarkerError(f"{path}:{lineno}: {END!r} is not indented like its {BEGIN!r} "
                                   f"at line {open_at}")
+            message = stub_message(hw, qualified, tasks_of(qualified) if tasks_of else [],
+                                   _code_lines(solution[block_start:]))
+            out[out.index(None)] = f'{indent}raise NotImplementedError("{message}")\n'
+            blocks.append((qualified, "".join(block_raw)))
             open_at = None
         elif open_at is not None:
             if marker == ONE_LINE:
                 raise MarkerError(f"{path}:{lineno}: '{ONE_LINE}' inside the block opened at line "
                                   f"{open_at}; markers never nest")
             solution.append(line.strip())
+            block_raw.append(line)
         elif marker == ONE_LINE:
             if _innermost(spans, lineno) is None:
                 raise MarkerError(f"{path}:{lineno}: '{ONE_LINE}' outside a function body")
@@ -162,6 +190,7 @@ def strip_solutions(source: str, path: str, module: str, hw: str) -> Stripped:
             out.append(new_line)
             solution.append(expr.strip())
             stubs.append(f"{module}.{_innermost(spans, lineno)}")
+            blocks.append((stubs[-1], expr.strip() + "\n"))
         else:
             out.append(line)
     if open_at is not None:
@@ -172,7 +201,31 @@ def strip_solutions(source: str, path: str, module: str, hw: str) -> Stripped:
     except SyntaxError as err:
         raise MarkerError(f"{path}: the stripped file does not parse (line {err.lineno}: {err.msg}); "
                           "keep whole statements inside the markers") from err
-    return Stripped(text, [s for s in solution if s], stubs)
+    return Stripped(text, [s for s in solution if s], stubs, blocks)
+
+
+def unmark(source: str) -> str:
+    """Reference code for students of a later homework: solutions kept, marker comments removed.
+
+    Lines holding only ``# BEGIN SOLUTION`` / ``# END SOLUTION`` go; a trailing ``# SOLUTION`` goes.
+    """
+    lines = source.splitlines(keepends=True)
+    drop: set[int] = set()
+    trailing: set[int] = set()
+    for row, text, alone in marker_comments(source, "<reference>"):
+        if text in (BEGIN, END) and alone:
+            drop.add(row)
+        elif text == ONE_LINE:
+            trailing.add(row)
+    out = []
+    for lineno, line in enumerate(lines, start=1):
+        if lineno in drop:
+            continue
+        if lineno in trailing:
+            ending = "\n" if line.endswith("\n") else ""
+            line = line.rstrip("\n").rsplit(ONE_LINE, 1)[0].rstrip() + ending
+        out.append(line)
+    return "".join(out)
 
 
 def module_name(relpath: str) -> str:

@@ -4,7 +4,8 @@ It does nothing unless GRADING_CONFIG names a config file written by the parent.
 and deletes it in ``pytest_configure``, before any test module (and so any submitted code) is
 imported. It then streams one signed JSON line per event over an inherited pipe:
 ``item`` (collect mode: node id, points, visibility), ``start``, ``report`` (one per test phase),
-``collecterror`` and ``finish``. The parent verifies the HMAC of every line and trusts nothing else
+``collecterror``, ``interrupted`` (a KeyboardInterrupt or ``pytest.exit`` ended the session) and
+``finish``. The parent verifies the HMAC of every line and trusts nothing else
 the child produces (exit code, files, stdout).
 """
 from __future__ import annotations
@@ -15,6 +16,8 @@ import json
 import os
 
 import pytest
+
+from grading.points import is_hidden, split_points
 
 _state: dict = {}
 MAX_TEXT = 3000
@@ -33,18 +36,20 @@ def _text(report) -> str:
     return text
 
 
-def points_and_visibility(item: pytest.Item) -> tuple[float, str]:
-    """Points from ``@pytest.mark.points(n)`` (default 1) and the Gradescope visibility of a test.
+def points_and_visibility(item: pytest.Item, points: dict[str, float] | None = None) -> tuple[float, str]:
+    """Points of a test and its Gradescope visibility.
 
-    A mark on one parameter (``pytest.param(x, marks=pytest.mark.points(0))``) wins over the
-    function's own mark, which pytest would otherwise find first.
+    points: grading.points.split_points of every collected item (a parametrised test's points split
+    across its cases); without it, the session's collected items (computed once per session).
     """
-    parameter_marks = getattr(getattr(item, "callspec", None), "marks", [])
-    marker = next((m for m in parameter_marks if m.name == "points"), None) or item.get_closest_marker("points")
-    points = float(marker.args[0]) if marker and marker.args else 1.0
-    if item.get_closest_marker("hidden") or item.get_closest_marker("after_due_date"):
-        return points, "after_due_date"
-    return points, "visible"
+    if points is None:
+        items = getattr(item.session, "items", None) or [item]
+        cached = getattr(item.session, "_grading_points", None)
+        if cached is None or cached[0] != len(items) or item.nodeid not in cached[1]:
+            cached = (len(items), split_points(items if item in items else [*items, item]))
+            item.session._grading_points = cached
+        points = cached[1]
+    return points[item.nodeid], "after_due_date" if is_hidden(item) else "visible"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -78,8 +83,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if not _state:
         return
     if _state["mode"] == "collect":
+        split = split_points(items)
         for item in items:
-            points, visibility = points_and_visibility(item)
+            points, visibility = points_and_visibility(item, split)
             _send({"ev": "item", "id": item.nodeid, "points": points, "visibility": visibility})
     elif _state["only"]:
         keep = [item for item in items if item.nodeid in _state["only"]]
@@ -117,6 +123,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if _state:
         _send({"ev": "report", "id": report.nodeid, "when": report.when, "outcome": report.outcome,
                "text": _text(report) if report.failed or report.skipped else ""})
+
+
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo) -> None:
+    """KeyboardInterrupt or pytest.exit from submitted code: the tests not yet run must run elsewhere."""
+    if _state:
+        _send({"ev": "interrupted", "text": excinfo.exconly()[-MAX_TEXT:]})
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

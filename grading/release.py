@@ -1,30 +1,45 @@
-"""The student release: every file of the course with the solutions stripped.
+"""The student release: one homework at a time, or the whole course.
 
-``python -m grading.release --out dist/student`` writes ``dist/student/`` and ``dist/student.zip``.
-Left out: hidden tests (``hwN_*/tests/test_hidden_*.py``), each homework's ``solution_only`` files,
-instructor-only files (INSTRUCTOR_ONLY) and anything git ignores. The zip is byte-for-byte
-reproducible: sorted entries, fixed timestamps and permissions.
+``python -m grading.release --hw hw4_dan`` (``make release HW=hw4_dan``) writes ``dist/hw4_dan/`` and
+``dist/hw4_dan.zip``: that homework with its solutions stripped (stubs), its public tests and handout,
+``common/``, ``grading/`` and the top-level files, and the earlier homeworks it builds on (manifest
+``builds_on``) as reference code: solutions in, marker comments and tests out (their due date has
+passed). ``python -m grading.release`` (``make release``) writes the whole course stubbed to
+``dist/student/``, for courses where students carry their own code forward.
+
+Only files git tracks go in. Left out: hidden tests, each homework's ``solution_only`` files and the
+instructor-only files listed in ``grading.course.INSTRUCTOR_ONLY``; README.md is the student README
+(``grading/student_readme.md``). The zip is byte-for-byte reproducible: sorted entries, fixed
+timestamps and permissions.
 """
 from __future__ import annotations
 
 import argparse
-import fnmatch
+import ast
 import os
 import shutil
+import string
 import sys
 import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grading.course import Homework, course_files, find_homeworks
-from grading.markers import MarkerError, module_name, strip_solutions
+from grading.course import (
+    HW_PATTERN,
+    CourseError,
+    Homework,
+    builds_on_closure,
+    course_files,
+    find_homeworks,
+    get_homework,
+    instructor_only,
+)
+from grading.leaks import SolutionCode, hidden_test_names
+from grading.markers import MarkerError, module_name, strip_solutions, unmark
 
-# Instructor-only paths (fnmatch patterns on repo-relative paths). grading/ itself ships: it holds no
-# solution, keeps the Makefile and pyproject valid, and lets students grade their public tests
-# locally. Its own tests need the reference solutions, so they stay behind.
-INSTRUCTOR_ONLY = ("notes/*", "tests/hostile/*", "tests/test_release*.py", "tests/test_autograde*.py")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+STUDENT_README = "grading/student_readme.md"
 
 
 @dataclass(frozen=True)
@@ -37,11 +52,20 @@ class OutFile:
 
 @dataclass
 class Release:
-    """A generated tree: files by repo-relative path, plus what was stripped per homework."""
+    """A generated tree: files by repo-relative path, plus what was stripped per homework.
+
+    stubbed: the homeworks handed out with stubs; reference: the earlier homeworks shipped as
+    reference code; solutions: every solution block and solution-only function of the stubbed
+    homeworks (for the leak check); hidden_names: names of their hidden tests and test files.
+    """
 
     files: dict[str, OutFile] = field(default_factory=dict)
     solution_lines: dict[str, list[str]] = field(default_factory=dict)
     stubs: dict[str, list[str]] = field(default_factory=dict)
+    solutions: list[SolutionCode] = field(default_factory=list)
+    hidden_names: set[str] = field(default_factory=set)
+    stubbed: list[str] = field(default_factory=list)
+    reference: list[str] = field(default_factory=list)
 
 
 def homework_of(rel: str, homeworks: dict[str, Homework]) -> tuple[Homework | None, str]:
@@ -50,47 +74,113 @@ def homework_of(rel: str, homeworks: dict[str, Homework]) -> tuple[Homework | No
     return homeworks.get(top), rest
 
 
-def release_file(root: Path, rel: str, hw_name: str, release: Release) -> OutFile:
-    """Read one file; strip solution markers from Python sources; record what was stripped."""
+def release_file(root: Path, rel: str, hw_name: str, release: Release, homework: Homework | None = None) -> OutFile:
+    """Read one file; strip solution markers from Python sources; record what was stripped.
+
+    homework: the manifest of `hw_name`, whose task markers the stubs' messages name."""
     path = root / rel
     data = path.read_bytes()
     executable = os.access(path, os.X_OK)
     if rel.endswith(".py"):
-        stripped = strip_solutions(data.decode("utf-8"), rel, module_name(rel), hw_name)
+        module = module_name(rel)
+        tasks_of = (lambda qualified: homework.tasks_of(qualified[len(module) + 1:], rel.partition("/")[2])) \
+            if homework is not None else None
+        stripped = strip_solutions(data.decode("utf-8"), rel, module, hw_name, tasks_of)
         if stripped.stubs:
             release.solution_lines.setdefault(hw_name, []).extend(stripped.solution_lines)
             release.stubs.setdefault(hw_name, []).extend(stripped.stubs)
+            release.solutions.extend(SolutionCode(hw_name, f"{rel}::{name.removeprefix(module + '.')}", code)
+                                     for name, code in stripped.blocks)
             data = stripped.text.encode("utf-8")
     return OutFile(data, executable)
 
 
-def excluded(rel: str, homeworks: dict[str, Homework]) -> str | None:
-    """Why `rel` stays out of the student release, or None if it ships."""
-    if any(fnmatch.fnmatchcase(rel, pattern) for pattern in INSTRUCTOR_ONLY):
-        return "instructor only"
-    hw, inner = homework_of(rel, homeworks)
-    if hw is not None and hw.is_hidden_test(inner):
+def excluded(rel: str, homeworks: dict[str, Homework], stubbed: list[str], reference: list[str]) -> str | None:
+    """Why `rel` stays out of the release of `stubbed` (+ `reference`), or None if it ships."""
+    reason = instructor_only(rel)
+    if reason is not None:
+        return f"instructor only: {reason}"
+    top, _, inner = rel.partition("/")
+    if HW_PATTERN.match(top) and inner and top not in stubbed and top not in reference:
+        return "another homework"
+    hw = homeworks.get(top)
+    if hw is None or not inner:
+        return None
+    if hw.is_hidden_test(inner):
         return "hidden test"
-    if hw is not None and hw.is_solution_only(inner):
+    if hw.is_solution_only(inner):
         return "solution only"
+    if top in reference and inner.startswith("tests/"):
+        return "tests of a reference homework"
     return None
 
 
-def build_release(root: Path) -> Release:
-    """The student release of the course at `root`, in memory. Raises MarkerError on bad markers."""
+def solution_only_code(hw: str, rel: str, source: str) -> list[SolutionCode]:
+    """Every function of a solution-only file, as solution code that must not appear in the release."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            lines = source.splitlines(keepends=True)[node.body[0].lineno - 1: node.end_lineno]
+            found.append(SolutionCode(hw, f"{rel}::{node.name} (solution-only file)", "".join(lines)))
+    return found
+
+
+def build_release(root: Path, hw_name: str | None = None) -> Release:
+    """The student release of the course at `root` (of one homework, or all), in memory.
+
+    Raises MarkerError on bad markers and CourseError on an unknown homework."""
     root = Path(root)
     homeworks = {hw.name: hw for hw in find_homeworks(root)}
     release = Release()
+    if hw_name is None:
+        release.stubbed = list(homeworks)
+    else:
+        main = get_homework(root, hw_name)
+        release.stubbed, release.reference = [main.name], builds_on_closure(root, main)
     for rel in course_files(root):
-        if excluded(rel, homeworks) is None:
-            top = rel.split("/")[0]
-            release.files[rel] = release_file(root, rel, top, release)
-        elif rel.endswith(".py") and excluded(rel, homeworks) == "solution only":
-            # solution-only files are solutions too: none of their lines may appear in the release
+        reason = excluded(rel, homeworks, release.stubbed, release.reference)
+        top = rel.split("/")[0]
+        if reason is None and top in release.reference:
+            data = (root / rel).read_bytes()
+            if rel.endswith(".py"):
+                data = unmark(data.decode("utf-8")).encode("utf-8")
+            release.files[rel] = OutFile(data, os.access(root / rel, os.X_OK))
+        elif reason is None:
+            release.files[rel] = release_file(root, rel, top, release, homeworks.get(top))
+        elif top in release.stubbed and rel.endswith(".py") and reason == "solution only":
             text = (root / rel).read_text(encoding="utf-8")
-            release.solution_lines.setdefault(rel.split("/")[0], []).extend(
+            release.solution_lines.setdefault(top, []).extend(
                 line.strip() for line in text.splitlines() if line.strip())
+            release.solutions.extend(solution_only_code(top, rel, text))
+        elif top in release.stubbed and reason == "hidden test":
+            release.hidden_names |= hidden_test_names((root / rel).read_text(encoding="utf-8"), rel)
+    release.files["README.md"] = OutFile(student_readme(root, homeworks, release).encode("utf-8"))
     return release
+
+
+def student_readme(root: Path, homeworks: dict[str, Homework], release: Release) -> str:
+    """The README of the student tree, from grading/student_readme.md."""
+    first = homeworks[release.stubbed[0]] if release.stubbed else None
+    rows = []
+    for name in release.stubbed:
+        hw = homeworks[name]
+        rows.append(f"| `{name}/` | `{name}/README.md` | yours to write: `{'`, `'.join(hw.editable)}` | "
+                    f"`make submit HW={name}` |")
+    for name in release.reference:
+        rows.append(f"| `{name}/` | `{name}/README.md` | reference code (solutions included, for the homeworks "
+                    "that build on it); nothing to submit | - |")
+    task = first.tasks[0][0] if first and first.tasks else "task_x"
+    functions = [n.split(".")[-1] for n in release.stubs.get(first.name, [])] if first else []
+    example = next((f for f in functions if f not in ("forward", "backward", "step", "__init__")), "loss")
+    template = string.Template((root / STUDENT_README).read_text(encoding="utf-8"))
+    return template.substitute(
+        homework_table="\n".join(rows),
+        hw=first.name if first else "hw1_x",
+        short=first.name.split("_")[0] if first else "hw1",
+        task=task,
+        editable=first.editable[0] if first else "file.py",
+        example=example,
+    )
 
 
 def write_tree(files: dict[str, OutFile], out: Path, root: Path | None = None) -> None:
@@ -131,23 +221,26 @@ def write_zip(files: dict[str, OutFile], zip_path: Path, prefix: str = "") -> No
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="dist/student", help="release folder; a .zip is written beside it")
+    parser.add_argument("--hw", help="release this homework only (e.g. hw4_dan); default: the whole course")
+    parser.add_argument("--out", help="release folder, a .zip is written beside it "
+                                      "(default: dist/<hw>, or dist/student for the whole course)")
     parser.add_argument("--root", default=".", help="the course checkout (default: current folder)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     root = Path(args.root)
     try:
-        release = build_release(root)
-    except MarkerError as err:
+        release = build_release(root, args.hw)
+    except (MarkerError, CourseError) as err:
         print(f"release: {err}", file=sys.stderr)
         return 1
-    out = Path(args.out)
+    out = Path(args.out or (f"dist/{release.stubbed[0]}" if args.hw else "dist/student"))
     write_tree(release.files, out, root)
     zip_path = out.with_name(out.name + ".zip")
     write_zip(release.files, zip_path, prefix=out.name)
     stubs = sum(len(v) for v in release.stubs.values())
+    reference = f"; reference code: {', '.join(release.reference)}" if release.reference else ""
     print(f"release: {len(release.files)} files, {stubs} stubs "
-          f"({', '.join(f'{k}: {len(v)}' for k, v in sorted(release.stubs.items()))}) -> {out}/ and "
+          f"({', '.join(f'{k}: {len(v)}' for k, v in sorted(release.stubs.items()))}){reference} -> {out}/ and "
           f"{zip_path} in {time.perf_counter() - start:.1f} s")
     return 0
 

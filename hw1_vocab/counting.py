@@ -22,7 +22,7 @@ def count_tokens(sentences: Iterable[Sequence[str]]) -> Counter[str]:
         ValueError: if the corpus has no tokens at all (no sentences, or only empty ones); the
             message should say that the corpus is empty and to check the data path/split.
     """
-    # TODO: update a Counter sentence by sentence; raise ValueError for an empty corpus.
+    # TODO (about 6 lines): update a Counter sentence by sentence; raise ValueError for an empty corpus.
     # BEGIN SOLUTION
     counts: Counter[str] = Counter()
     for tokens in sentences:
@@ -41,6 +41,7 @@ def type_token_counts(counts: Mapping[str, int]) -> tuple[int, int]:
     >>> type_token_counts({"the": 2, "cat": 1, "dog": 1})
     (3, 4)
     """
+    # TODO (about 3 lines)
     # BEGIN SOLUTION
     num_types = sum(1 for count in counts.values() if count > 0)
     num_tokens = sum(counts.values())

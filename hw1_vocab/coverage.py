@@ -23,7 +23,7 @@ def top_k_coverage(counts: Mapping[str, int], k: int) -> float:
         raise ValueError(f"k must be >= 1, got {k}")
     if sum(counts.values()) <= 0:
         raise ValueError("top_k_coverage needs counts with at least one token; the corpus is empty")
-    # TODO: sort the counts from largest to smallest and add up the first k.
+    # TODO (about 2 lines): sort the counts from largest to smallest and add up the first k.
     # BEGIN SOLUTION
     ranked = sorted(counts.values(), reverse=True)
     return sum(ranked[:k]) / sum(ranked)
@@ -40,7 +40,7 @@ def types_for_coverage(counts: Mapping[str, int], share: float) -> int:
         raise ValueError(f"share must be in (0, 1], got {share}")
     if sum(counts.values()) <= 0:
         raise ValueError("types_for_coverage needs counts with at least one token; the corpus is empty")
-    # TODO: walk down the sorted counts until running_total / total >= share (divide as top_k_coverage
+    # TODO (about 7 lines): walk down the sorted counts until running_total / total >= share (divide as top_k_coverage
     # does, so that the two functions agree exactly: 0.3 * 100 is 30.000000000000004 in floating point).
     # BEGIN SOLUTION
     ranked = sorted(counts.values(), reverse=True)

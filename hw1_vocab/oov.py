@@ -29,7 +29,7 @@ def oov_rate(sentences: Iterable[Sequence[str]], vocabulary: Vocabulary) -> floa
     """
     if vocabulary.unk_index is None:
         raise ValueError(f"the vocabulary has no {UNK!r} token; build it with {UNK!r} among the specials")
-    # TODO: count all tokens and the OOV ones; raise ValueError when there are no tokens at all.
+    # TODO (about 8 lines): count all tokens and the OOV ones; raise ValueError when there are no tokens at all.
     # BEGIN SOLUTION
     total = unknown = 0
     for tokens in sentences:

@@ -35,6 +35,7 @@ def rank_frequency(counts: Mapping[str, int]) -> tuple[np.ndarray, np.ndarray]:
         ``(ranks, frequencies)``, both int64 arrays of shape [num_types]: ranks are 1, 2, ..., and
         frequencies are the counts sorted from largest to smallest (types with count 0 left out).
     """
+    # TODO (about 5 lines)
     # BEGIN SOLUTION
     frequencies = np.array(sorted((c for c in counts.values() if c > 0), reverse=True), dtype=np.int64)
     if frequencies.size == 0:
@@ -63,7 +64,8 @@ def fit_zipf_exponent(ranks: np.ndarray, frequencies: np.ndarray) -> ZipfFit:
         raise ValueError("ranks and frequencies must be positive (logs are taken); drop zero counts first")
     if np.unique(ranks).size < 2:
         raise ValueError(f"a line needs at least 2 distinct ranks, got {np.unique(ranks).size}")
-    # TODO: x = log ranks, y = log frequencies; slope = cov(x, y) / var(x); intercept = mean(y) - slope * mean(x).
+    # TODO (about 5 lines): x = log ranks, y = log frequencies; slope = cov(x, y) / var(x);
+    # intercept = mean(y) - slope * mean(x).
     # BEGIN SOLUTION
     x, y = np.log(ranks), np.log(frequencies)
     x_centred = x - x.mean()

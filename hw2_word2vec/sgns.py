@@ -18,7 +18,7 @@ def log_sigmoid(x: np.ndarray) -> np.ndarray:
 
     x: any shape. Returns the same shape and dtype.
     """
-    # TODO: split by the sign of x so that exp never sees a large positive argument
+    # TODO (about 1 line): split by the sign of x so that exp never sees a large positive argument
     # BEGIN SOLUTION
     return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
     # END SOLUTION
@@ -29,6 +29,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
     x: any shape. Returns the same shape and dtype.
     """
+    # TODO (about 2 lines)
     # BEGIN SOLUTION
     z = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
@@ -42,7 +43,7 @@ def sgns_score_gradients(scores: np.ndarray) -> tuple[float, np.ndarray]:
     Returns (loss, d_scores [B, 1 + k]) with loss = Σ_b ( -log σ(s_b0) - Σ_j log σ(-s_bj) ) as a
     Python float; d_scores keeps the dtype of `scores`.
     """
-    # TODO: d/ds of -log σ(s) is σ(s) - 1; d/ds of -log σ(-s) is σ(s)
+    # TODO (about 6 lines): d/ds of -log σ(s) is σ(s) - 1; d/ds of -log σ(-s) is σ(s)
     # BEGIN SOLUTION
     signs = np.ones_like(scores)
     signs[:, 0] = -1                                                   # +1 for negatives, -1 for the pair
@@ -71,7 +72,7 @@ def sgns_loss_and_gradients(
     assert negative_vectors.ndim == 3 and negative_vectors.shape[0] == batch and negative_vectors.shape[2] == dim, (
         f"expected negative_vectors [{batch}, k, {dim}], got {negative_vectors.shape}"
     )
-    # TODO: stack the context and negative rows into one [B, 1 + k, d] array, get all scores with one
+    # TODO (about 6 lines): stack the context and negative rows into one [B, 1 + k, d] array, get all scores with one
     # np.einsum, call sgns_score_gradients, then apply the chain rule (score = e·v: d/de = v, d/dv = e)
     # BEGIN SOLUTION
     output_vectors = np.concatenate([context_vectors[:, None, :], negative_vectors], axis=1)  # [B, 1+k, d]
@@ -106,7 +107,7 @@ def scatter_add(
         f"expected rows [{batch}] or [{batch}, m] and weights of the same shape; got rows {rows.shape}, "
         f"weights {None if weights is None else weights.shape}"
     )
-    # TODO: build a sparse [V, B] matrix S with S[rows[b, j], b] = scale * weights[b, j] (scipy sums
+    # TODO (about 8 lines): build a sparse [V, B] matrix S with S[rows[b, j], b] = scale * weights[b, j] (scipy sums
     # repeated entries), then matrix += S @ vectors: the summing happens in compiled code
     # BEGIN SOLUTION
     per_row = rows.size // batch if batch else 1
@@ -143,7 +144,7 @@ class SGNSModel:
             f"expected targets [B], contexts [B], negatives [B, k]; got {targets.shape}, {contexts.shape}, "
             f"{negatives.shape}"
         )
-        # TODO: gather E[targets] and C[[contexts, negatives]] (np.take is fastest), score them with
+        # TODO (about 10 lines): gather E[targets] and C[[contexts, negatives]] (np.take is fastest), score them with
         # np.einsum, call sgns_score_gradients, then scatter_add -lr * gradient into E and C. Use the
         # per-score gradients directly for C (rows [B, 1 + k], weights d_scores, vectors e) instead of
         # building the [B, 1 + k, d] gradient array.

@@ -39,7 +39,7 @@ def sgns_loss_of_vectors(target_vectors: Tensor, context_vectors: Tensor) -> Ten
     assert context_vectors.shape[0] == batch and context_vectors.shape[2] == dim and context_vectors.shape[1] >= 2, (
         f"expected context_vectors [{batch}, 1 + k, {dim}] with k >= 1, got {context_vectors.shape}"
     )
-    # TODO: the B x (1 + k) row-wise dot products in one batched matmul ([B, 1 + k, d] @ [B, d, 1]), or
+    # TODO (about 5 lines): the B x (1 + k) row-wise dot products in one batched matmul ([B, 1 + k, d] @ [B, d, 1]), or
     # with multiply + sum; then log_sigmoid of +score (observed pair) and -score (negatives), summed
     # BEGIN SOLUTION
     scores = ops.matmul(context_vectors, ops.reshape(target_vectors, shape=(batch, dim, 1)))  # [B, 1 + k, 1]
@@ -67,7 +67,7 @@ def sgns_loss(
     batch = len(targets)
     assert contexts.shape == (batch,), f"expected contexts [{batch}], got {contexts.shape}"
     assert negatives.ndim == 2 and len(negatives) == batch, f"expected negatives [{batch}, k], got {negatives.shape}"
-    # TODO: lookup_rows for the target rows, and for the context rows (look the context word and its k
+    # TODO (about 4 lines): lookup_rows for the target rows, and for the context rows (look the context word and its k
     # negatives up together, as [B, 1 + k] indices); then sgns_loss_of_vectors
     # BEGIN SOLUTION
     target_vectors = ops.lookup_rows(target_table, indices=targets)                       # [B, d]
@@ -101,12 +101,16 @@ def scatter_add_rows(table: np.ndarray, rows: np.ndarray, updates: np.ndarray, s
     """
     flat_rows = rows.reshape(-1)                                                     # [n]
     updates = updates.reshape(len(flat_rows), table.shape[1])                        # [n, d]
+    # TODO (about 6 lines): renumber the rows with used_rows, sum each distinct row's updates with a
+    # sparse [U, n] matrix times updates (or np.add.at, slower), then add the U sums into their rows
+    # BEGIN SOLUTION
     distinct, positions = used_rows(flat_rows, len(table))                           # [U], [n]
     selection = scipy.sparse.csc_matrix(                                             # [U, n]: a 1 at (positions[i], i)
         (np.full(len(flat_rows), scale, dtype=table.dtype), positions, np.arange(len(flat_rows) + 1)),
         shape=(len(distinct), len(flat_rows)),
     )
     table[distinct] += selection @ updates                                           # [U, d]
+    # END SOLUTION
 
 
 class EdugradSGNS:

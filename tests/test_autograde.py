@@ -33,6 +33,10 @@ EARNED = {
     "loops": [2, 1, 0, 3, 1, 2],            # mul never returns and swallows the timeout
     "memory": [2, 1, 0, 3, 1, 2],           # mul allocates 20 GB
     "searches_disk": [0, 1, 1, 3, 1, 0],    # finds no solution near the grading copy, so add is wrong
+    "interrupts": [2, 1, 0, 3, 1, 2],       # KeyboardInterrupt in mul: only test_mul is lost
+    "exits_pytest": [2, 1, 1, 3, 0, 2],     # pytest.exit(returncode=0) in count: only test_count is lost
+    "raises_system_exit": [2, 1, 1, 0, 1, 2],  # SystemExit in square: only test_square is lost
+    "reads_hidden": [2, 1, 0, 3, 1, 2],     # mul fails; the hidden tests are not in its copy to be shown
     "forges_events": [0, 1, 0, 0, 0, 0],    # forged result lines fail the HMAC check
     "flat_zip": [2, 1, 1, 3, 1, 2],
     "nested_zip": [2, 1, 1, 3, 1, 2],
@@ -56,7 +60,7 @@ def submissions(course, tmp_path_factory):
     folder = tmp_path_factory.mktemp("submissions")
     reference = (course / "hw1_fake" / "calc.py").read_bytes()
     for path in (HOSTILE / "submissions").iterdir():
-        if path.is_dir():
+        if path.name in EARNED:  # daemon and poisons: tests/test_autograde_sandbox.py
             subprocess.run(["cp", "-r", str(path), str(folder / path.name)], check=True)
     (folder / "reference").mkdir()
     (folder / "reference" / "calc.py").write_bytes(reference)
@@ -99,6 +103,8 @@ def test_failures_explain_themselves(graded):
     assert "MemoryError" in output("memory", "test_mul")
     assert "before this test started" in output("exit_at_import", "test_add")
     assert "not found" in graded["symlink"]["output"], graded["symlink"]["output"]
+    assert "done early" in output("exits_pytest", "test_count") and "SystemExit" in output("raises_system_exit",
+                                                                                           "test_square")
     visibility = {t["name"].split("::")[-1]: t["visibility"] for t in graded["reference"]["tests"]}
     assert visibility["test_add_negative"] == "after_due_date" and visibility["test_add"] == "visible"
 

@@ -1,5 +1,6 @@
 """Checks across homeworks: every homework has the shape DESIGN.md gives it, its configs load, its
-solution markers pair up, and it imports nothing from a later homework."""
+solution markers pair up, and it imports nothing from a later homework nor from an earlier one it
+does not declare in ``builds_on``. The homeworks are the ones grading/course.py finds."""
 from __future__ import annotations
 
 import ast
@@ -10,19 +11,19 @@ import pytest
 import yaml
 
 from common.config import load_config
-from common.report import discover_homeworks
-from common.run import REPO_ROOT
+from common.paths import REPO_ROOT
+from grading.course import HW_PATTERN, find_homeworks, get_homework
 
-HOMEWORKS = discover_homeworks()
+HOMEWORKS = [hw.name for hw in find_homeworks(REPO_ROOT)]
 REQUIRED_FILES = ("__init__.py", "README.md", "config.yaml", "config.quick.yaml", "run.py", "manifest.yaml", "tests")
 
 
 def homework_number(name: str) -> int:
-    return int(re.match(r"hw(\d+)_", name).group(1))
+    return get_homework(REPO_ROOT, name).number
 
 
 def test_at_least_one_homework_is_registered():
-    assert HOMEWORKS, f"expected homework folders hwN_name/ with run.py under {REPO_ROOT}, found none"
+    assert HOMEWORKS, f"expected homework folders hwN_name/ with a manifest.yaml under {REPO_ROOT}, found none"
 
 
 @pytest.mark.parametrize("hw", HOMEWORKS)
@@ -50,8 +51,9 @@ def test_manifest_lists_existing_files(hw):
 
 
 @pytest.mark.parametrize("hw", HOMEWORKS)
-def test_imports_nothing_from_a_later_homework(hw):
+def test_imports_nothing_from_a_later_homework_nor_an_undeclared_one(hw):
     number = homework_number(hw)
+    declared = set(get_homework(REPO_ROOT, hw).builds_on)
     for path in sorted((REPO_ROOT / hw).rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for node in ast.walk(tree):
@@ -63,6 +65,12 @@ def test_imports_nothing_from_a_later_homework(hw):
                 assert not (match and int(match.group(1)) > number), (
                     f"{path.relative_to(REPO_ROOT)}:{node.lineno} imports {name}; "
                     "a homework may only use common/ and earlier homeworks"
+                )
+                top = name.split(".")[0]
+                instructor_only = get_homework(REPO_ROOT, hw).is_solution_only(str(path.relative_to(REPO_ROOT / hw)))
+                assert not (HW_PATTERN.match(top) and top != hw and top not in declared and not instructor_only), (
+                    f"{path.relative_to(REPO_ROOT)}:{node.lineno} imports {name}; declare "
+                    f"'builds_on: [{top}]' in {hw}/manifest.yaml (its release then ships {top} as reference code)"
                 )
 
 

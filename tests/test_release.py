@@ -1,4 +1,7 @@
-"""grading.release on the fake course: what ships, what stays behind, reproducible zip, safety."""
+"""grading.release on the fake course: what ships, what stays behind, reproducible zip, safety; one
+homework's release unpacked, packed with make submit's tool and graded there."""
+import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -21,7 +24,7 @@ def test_fake_release_strips_and_leaves_out_hidden_and_solution_only(course):
     assert "hw1_fake/tests/test_hidden_calc.py" not in release.files, "hidden tests must stay behind"
     assert "hw1_fake/solution_notes.py" not in release.files, "solution_only files must stay behind"
     calc = release.files["hw1_fake/calc.py"].data.decode()
-    assert 'raise NotImplementedError("hw1_fake: implement hw1_fake.calc.Counter.count")' in calc, calc
+    assert 'raise NotImplementedError("hw1_fake: implement hw1_fake.calc.Counter.count (about 1 line)")' in calc, calc
     assert "result = ...  # TODO" in calc and "# TODO: return the sum" in calc, calc
     assert "fake-course-reference-solution" not in calc and "SOLUTION" not in calc, calc
     assert release.stubs["hw1_fake"] == ["hw1_fake.calc.add", "hw1_fake.calc.mul", "hw1_fake.calc.square",
@@ -49,13 +52,56 @@ def test_cli_writes_tree_and_zip_of_the_repo_and_ignores_junk(tmp_path):
     junk = REPO / "runs" / "release-test-junk.txt"  # runs/ is git-ignored: must never ship
     junk.parent.mkdir(exist_ok=True)
     junk.write_text("junk")
+    untracked = REPO / "release-test-untracked-notes.txt"  # not ignored, but git does not track it
+    untracked.write_text("notes")
     try:
         out = tmp_path / "student"
         subprocess.run([sys.executable, "-m", "grading.release", "--out", str(out)], cwd=REPO, check=True,
                        capture_output=True)
     finally:
         junk.unlink()
+        untracked.unlink()
+    assert not (out / untracked.name).exists(), "only files git tracks may ship"
+    for instructor_only in (".ci", "tests", "bench", "grading/README.md", "grading/student_readme.md"):
+        assert not (out / instructor_only).exists(), f"{instructor_only} is instructor-only"
+    readme = (out / "README.md").read_text()
+    assert "make submit HW=" in readme and "BEGIN SOLUTION" not in readme, "the release's README is for students"
     assert (out / "Makefile").is_file() and (tmp_path / "student.zip").is_file()
     assert not (out / "runs").exists() and not (out / ".venv").exists() and not (out / ".git").exists()
     assert not (out / "tests" / "hostile").exists(), "the grader's own fixtures are instructor-only"
     assert not list(out.glob("hw*/tests/test_hidden_*.py")), "hidden tests leaked into the release"
+
+
+def test_one_homework_release_is_submitted_and_graded_where_it_is_unpacked(course, tmp_path):
+    release = build_release(course, "hw1_fake")
+    assert release.stubbed == ["hw1_fake"] and "README.md" in release.files
+    tree = tmp_path / "hw1_fake-release"
+    write_tree(release.files, tree)
+    shutil.copy(course / "hw1_fake" / "calc.py", tree / "hw1_fake" / "calc.py")  # the student's finished work
+    submitted = subprocess.run([sys.executable, "-m", "grading.submit", "--hw", "hw1_fake"], cwd=tree,
+                               capture_output=True, text=True)
+    assert submitted.returncode == 0, submitted.stderr
+    zip_path = tree / "dist" / "submission-hw1_fake.zip"
+    with zipfile.ZipFile(zip_path) as archive:
+        assert archive.namelist() == ["hw1_fake/calc.py"], "the submission holds exactly the editable files"
+    graded = subprocess.run([sys.executable, "-m", "grading.autograde", "--hw", "hw1_fake", "--submission",
+                             str(zip_path), "--results", str(tmp_path / "results.json")], cwd=tree,
+                            capture_output=True, text=True)
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["tests"] and results["score"] == results["max_score"], results
+    assert not [t for t in results["tests"] if "hidden" in t["name"]], "a student tree has no hidden tests"
+
+
+def test_submit_refuses_a_file_that_does_not_import(course, tmp_path):
+    tree = tmp_path / "tree"
+    write_tree(build_release(course, "hw1_fake").files, tree)
+    (tree / "hw1_fake" / "calc.py").write_text("def add(a, b):\n    return a +\n")
+    done = subprocess.run([sys.executable, "-m", "grading.submit", "--hw", "hw1_fake"], cwd=tree,
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "hw1_fake.calc does not import: SyntaxError" in done.stderr, done.stderr
+    assert not (tree / "dist" / "submission-hw1_fake.zip").exists()
+    (tree / "hw1_fake" / "calc.py").unlink()
+    done = subprocess.run([sys.executable, "-m", "grading.submit", "--hw", "hw1_fake"], cwd=tree,
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "editable file 'calc.py' does not exist" in done.stderr, done.stderr

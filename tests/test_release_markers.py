@@ -3,11 +3,11 @@ import textwrap
 
 import pytest
 
-from grading.markers import MarkerError, module_name, strip_solutions
+from grading.markers import MarkerError, module_name, strip_solutions, unmark
 
 
-def strip(source: str):
-    return strip_solutions(textwrap.dedent(source), "hw9_x/ops.py", "hw9_x.ops", "hw9_x")
+def strip(source: str, tasks_of=None):
+    return strip_solutions(textwrap.dedent(source), "hw9_x/ops.py", "hw9_x.ops", "hw9_x", tasks_of)
 
 
 def test_block_becomes_raise_with_qualified_name_and_todo_kept():
@@ -30,7 +30,7 @@ def test_block_becomes_raise_with_qualified_name_and_todo_kept():
                 """x: [n]"""
                 assert x.ndim == 1, "expected a vector"
                 # TODO: keep the positive part
-                raise NotImplementedError("hw9_x: implement hw9_x.ops.relu.forward")
+                raise NotImplementedError("hw9_x: implement hw9_x.ops.relu.forward (about 2 lines)")
     ''')
     assert result.text == expected, f"expected\n{expected}\nbut got\n{result.text}"
     assert result.stubs == ["hw9_x.ops.relu.forward"]
@@ -48,7 +48,8 @@ def test_one_line_form_and_nested_block_indentation():
             return y
     ''')
     assert "    y = ...  # TODO\n" in result.text, result.text
-    assert '        raise NotImplementedError("hw9_x: implement hw9_x.ops.f")\n' in result.text, result.text
+    stub = '        raise NotImplementedError("hw9_x: implement hw9_x.ops.f (about 1 line)")\n'
+    assert stub in result.text, result.text
     assert "x * 2 + 1" not in result.text and "SOLUTION" not in result.text
 
 
@@ -77,3 +78,27 @@ def test_malformed_markers_name_file_and_line(source, message):
 def test_module_name():
     assert module_name("hw3_edugrad/edugrad/ops.py") == "hw3_edugrad.edugrad.ops"
     assert module_name("hw3_edugrad/edugrad/__init__.py") == "hw3_edugrad.edugrad"
+
+
+def test_stub_names_its_task_markers_and_the_size_of_the_solution():
+    source = """
+        def scatter(x):
+            # TODO (about 2 lines): add the rows
+            # BEGIN SOLUTION
+            # a comment is not a line of code
+
+            y = x + 1
+            return y
+            # END SOLUTION
+    """
+    result = strip(source, tasks_of=lambda name: ["task_scatter", "task_model"] if name == "hw9_x.ops.scatter" else [])
+    assert ('raise NotImplementedError("hw9_x, task_scatter and task_model: implement hw9_x.ops.scatter '
+            '(about 2 lines)")') in result.text, result.text
+    block = "    # a comment is not a line of code\n\n    y = x + 1\n    return y\n"
+    assert result.blocks == [("hw9_x.ops.scatter", block)]
+
+
+def test_unmark_keeps_reference_code_and_drops_the_markers():
+    source = ("def f(x):\n    # BEGIN SOLUTION\n    y = x + 1\n    # END SOLUTION\n"
+              "    z = y * 2  # SOLUTION\n    return z\n")
+    assert unmark(source) == "def f(x):\n    y = x + 1\n    z = y * 2\n    return z\n"

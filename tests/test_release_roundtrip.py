@@ -1,24 +1,30 @@
-"""Round trip of the real homeworks (every hwN_* with a manifest.yaml, found automatically).
+"""Round trip of the real homeworks (every hwN_* with a manifest.yaml, found automatically), for the
+whole-course release and for each homework's own release (``make release HW=...``).
 
-The reference passing its tests is `make test` itself. Here, on the generated release: every module
+The reference passing its tests is `make test` itself. Here, on the generated releases: every module
 imports, every test is collected, every failing test fails with NotImplementedError (never an import
-or collection error), no marker and no solution line leaks; hidden tests collect
-against the stubs; each grading template holds no solution and every homework its code imports.
+or collection error); no marker, no solution code (compared by normalised syntax tree, see
+grading/leaks.py) and no hidden-test name leaks into any file; a homework's own release holds only it
+and the homeworks it builds on, and imports nothing else; each grading template holds no solution and
+every homework its code imports. The releases are built once per session and shared by all cases.
 """
+import ast
+import re
 import time
 
 import pytest
 
 from grading.autograde import Limits, run_child
 from grading.course import HW_PATTERN, find_homeworks, get_homework, imported_homeworks
-from grading.markers import BEGIN, marker_comments
+from grading.leaks import Fingerprints, hidden_name_leaks
+from grading.markers import BEGIN, marker_comments, module_name
 from grading.release import build_release, write_tree
 from grading.template import build_template
 from tests.hostile.helpers import REPO
 
 HOMEWORKS = [hw.name for hw in find_homeworks(REPO)]
+RELEASES = ["course", *HOMEWORKS]
 LIMITS = Limits(test_timeout=60, collect_timeout=120, total_timeout=240)
-MIN_LEAK_LENGTH = 16  # shorter solution lines ("return x") may legitimately appear elsewhere
 
 
 @pytest.mark.parametrize("hw", HOMEWORKS)
@@ -33,71 +39,83 @@ def test_every_editable_python_file_holds_a_solution_block(hw):
 
 
 @pytest.fixture(scope="session")
-def release(tmp_path_factory):
-    """The student release of this checkout, built once into a temp folder: (folder, Release)."""
-    built = build_release(REPO)
-    out = tmp_path_factory.mktemp("roundtrip") / "student"
-    write_tree(built.files, out, REPO)
-    return out, built
+def releases():
+    """Every release of this checkout, in memory: "course" (all homeworks stubbed) and one per homework."""
+    return {name: build_release(REPO, None if name == "course" else name) for name in RELEASES}
 
 
 @pytest.fixture(scope="session")
-def release_run(release, tmp_path_factory):
-    """The release plus every homework's hidden tests, tested in one child pytest (one torch import)
+def fingerprints():
+    """Solution code of every homework, and every homework's reference sources (what it gives anyway)."""
+    built = build_release(REPO)
+    given = {hw: [(REPO / rel).read_text(encoding="utf-8") for rel in built.files if rel.startswith(hw + "/")
+                  and rel.endswith(".py")] for hw in HOMEWORKS}
+    return given
+
+
+@pytest.mark.parametrize("name", RELEASES)
+def test_no_marker_solution_code_or_hidden_test_name_leaks(releases, fingerprints, name):
+    release = releases[name]
+    for rel, item in release.files.items():
+        if rel.endswith(".py") and not rel.startswith("grading/"):
+            found = marker_comments(item.data.decode("utf-8"), rel)
+            assert not found, f"{name} release: solution markers in {rel} (line, marker, alone): {found}"
+    search = Fingerprints(release.solutions, fingerprints)
+    leaks = [leak for rel, item in release.files.items() if rel.endswith(".py")
+             for leak in search.search(rel, item.data.decode("utf-8"))]
+    assert not leaks, f"{name} release gives solution code away:\n" + "\n".join(map(str, leaks[:10]))
+    names = hidden_name_leaks(release.hidden_names, {rel: f.data for rel, f in release.files.items()})
+    assert not names, f"{name} release names hidden tests: {names[:10]}"
+
+
+@pytest.mark.parametrize("hw", HOMEWORKS)
+def test_homework_release_holds_it_and_what_it_builds_on_and_imports_nothing_else(releases, hw):
+    release = releases[hw]
+    homework = get_homework(REPO, hw)
+    folders = {rel.split("/")[0] for rel in release.files if HW_PATTERN.match(rel.split("/")[0])}
+    assert folders == {hw, *release.reference}, f"{hw} release: expected {hw} + {release.reference}, got {folders}"
+    assert set(homework.builds_on) <= set(release.reference)
+    assert not [rel for rel in release.files if rel.startswith(tuple(f"{r}/tests/" for r in release.reference))], (
+        f"{hw} release: the tests of reference homeworks must stay out")
+    for rel, item in release.files.items():
+        if not rel.endswith(".py"):
+            continue
+        for node in ast.walk(ast.parse(item.data)):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else [])
+            for module in modules:
+                top = module.split(".")[0]
+                assert not HW_PATTERN.match(top) or top in folders, (
+                    f"{hw} release: {rel}:{node.lineno} imports {module}, which is not in the release; "
+                    f"add it to builds_on in {hw}/manifest.yaml or stop importing it")
+    readme = release.files["README.md"].data.decode()
+    assert f"make submit HW={hw}" in readme and "BEGIN SOLUTION" not in readme, "the README must be the student's"
+    course = releases["course"]
+    differ = [rel for rel in release.files if rel.startswith(hw + "/") and release.files[rel] != course.files[rel]]
+    assert not differ, f"{hw}: its own release and the course release differ in {differ}"
+
+
+@pytest.fixture(scope="session")
+def release_run(releases, tmp_path_factory):
+    """The course release plus every homework's hidden tests, tested in one child pytest (one torch import)
     that also imports every module of every homework. Hypothesis does not shrink; tracebacks are
     one line."""
-    out, built = release
+    built = releases["course"]
     hidden = {}
     for hw in HOMEWORKS:
         _, _, template = build_template(REPO, hw)
         hidden.update({rel: f for rel, f in template.files.items() if rel.startswith(hw + "/tests/test_hidden_")})
     checked = tmp_path_factory.mktemp("roundtrip") / "student-and-hidden-tests"
     write_tree({**built.files, **hidden}, checked, REPO)
-    modules = tuple(m for hw in HOMEWORKS for m in _modules(out, hw))
+    modules = tuple(module_name(rel) for rel in built.files if HW_PATTERN.match(rel.split("/")[0])
+                    and rel.endswith(".py") and "/tests/" not in rel)
     return run_child(checked, HOMEWORKS, "run", LIMITS, time.monotonic() + LIMITS.total_timeout,
                      no_shrink=True, extra_args=("--tb=line",), import_modules=modules)
 
 
-def test_no_marker_or_solution_line_leaks(release):
-    out, built = release
-    for rel in built.files:
-        if rel.endswith(".py") and not rel.startswith("grading/"):
-            found = marker_comments((out / rel).read_text(encoding="utf-8"), rel)
-            assert not found, f"solution markers leaked into {rel} (line, marker, alone): {found}"
-    for hw, lines in built.solution_lines.items():
-        release_text = "\n".join((out / rel).read_text(encoding="utf-8", errors="ignore")
-                                 for rel in built.files if rel.startswith(hw + "/"))
-        scaffold = "\n".join(line.strip() for line in release_text.splitlines())
-        leaked = [line for line in lines if len(line) >= MIN_LEAK_LENGTH and line in scaffold.splitlines()
-                  and not _in_reference_scaffold(hw, line, built)]
-        where = {line: sorted(rel for rel in built.files if rel.startswith(hw + "/")
-                              and line in (out / rel).read_text(encoding="utf-8", errors="ignore"))
-                 for line in leaked[:5]}
-        assert not leaked, f"solution lines of {hw} appear in the release (line: files): {where}"
-
-
-def _in_reference_scaffold(hw: str, line: str, built) -> bool:
-    """A solution line that also stands outside the markers in the reference is not a leak."""
-    for rel in built.files:
-        if rel.startswith(hw + "/") and rel.endswith(".py"):
-            original = (REPO / rel).read_text(encoding="utf-8")
-            inside = False
-            for raw in original.splitlines():
-                stripped = raw.strip()
-                inside = (inside or stripped == "# BEGIN SOLUTION") and stripped != "# END SOLUTION"
-                if not inside and stripped == line:
-                    return True
-    return False
-
-
-def _modules(out, hw: str) -> list[str]:
-    return sorted(str(p.relative_to(out).with_suffix("")).replace("/", ".").removesuffix(".__init__")
-                  for p in (out / hw).rglob("*.py") if "tests" not in p.relative_to(out / hw).parts)
-
-
 @pytest.mark.parametrize("hw", HOMEWORKS)
-def test_release_imports_collects_and_fails_with_not_implemented(release, release_run, hw):
-    out, built = release
+def test_release_imports_collects_and_fails_with_not_implemented(releases, release_run, hw):
+    built = releases["course"]
     run = release_run
     errors = {k: v for k, v in run.collect_errors.items()
               if k.startswith((hw + "/", hw + "::", f"import {hw}.")) or k == f"import {hw}"}
@@ -112,8 +130,8 @@ def test_release_imports_collects_and_fails_with_not_implemented(release, releas
             if outcome == "failed":
                 failures[test] = text
                 break
-    one_line_stubs = any("...  # TODO" in (out / rel).read_text(encoding="utf-8")
-                         for rel in built.files if rel.startswith(hw + "/") and rel.endswith(".py"))
+    one_line_stubs = any(b"...  # TODO" in f.data for rel, f in built.files.items()
+                         if rel.startswith(hw + "/") and rel.endswith(".py"))
     if not one_line_stubs:
         wrong = {t: text[-600:] for t, text in failures.items() if "NotImplementedError" not in text}
         assert not wrong, f"{hw} release: tests fail for another reason than NotImplementedError: {wrong}"
@@ -123,20 +141,50 @@ def test_release_imports_collects_and_fails_with_not_implemented(release, releas
 
 
 @pytest.mark.parametrize("hw", HOMEWORKS)
-def test_grading_template_has_no_solution_and_every_homework_it_imports(tmp_path, release, hw):
-    _, built = release
+def test_every_stub_names_its_task_marker(releases, hw):
+    homework = get_homework(REPO, hw)
+    text = "\n".join(f.data.decode() for rel, f in releases[hw].files.items()
+                     if rel.startswith(hw + "/") and rel.endswith(".py"))
+    unnamed = [line.strip() for line in text.splitlines() if "raise NotImplementedError(" in line
+               and f'"{hw}: implement' in line]
+    tasks = ", ".join(t for t, _ in homework.tasks)
+    assert not unnamed, (f"{hw}: these stubs name no task; mention the function (or its file) in the description "
+                         f"of its task in {hw}/manifest.yaml (tasks: {tasks}):\n" + "\n".join(unnamed[:5]))
+
+
+@pytest.mark.parametrize("hw", HOMEWORKS)
+def test_grading_template_has_no_solution_and_every_homework_it_imports(tmp_path, releases, fingerprints, hw):
     _, deps, template = build_template(REPO, hw)
+    search = Fingerprints([s for s in releases["course"].solutions if s.hw == hw], fingerprints)
     for rel, item in template.files.items():
         if rel.startswith(hw + "/") and rel.endswith(".py"):
             text = item.data.decode("utf-8")
             assert not marker_comments(text, rel), f"the {hw} grading template holds solution markers in {rel}"
-            lines = {line.strip() for line in text.splitlines()}
-            leaked = [s for s in built.solution_lines.get(hw, []) if len(s) >= MIN_LEAK_LENGTH and s in lines
-                      and not _in_reference_scaffold(hw, s, built)]
-            assert not leaked, f"the {hw} grading template holds solution lines in {rel}: {leaked[:3]}"
+            leaks = search.search(rel, text)
+            assert not leaks, f"the {hw} grading template holds solution code: {[str(x) for x in leaks[:3]]}"
     write_tree(template.files, tmp_path / "course")
     known = [p.name for p in REPO.iterdir() if p.is_dir() and HW_PATTERN.match(p.name)]
     hw_object = get_homework(tmp_path / "course", hw)
     needed = imported_homeworks(tmp_path / "course", hw_object, known)
     missing = [n for n in needed if not (tmp_path / "course" / n).is_dir()]
-    assert not missing, f"the {hw} grading template lacks the homeworks its code imports: {missing}"
+    assert not missing, (f"the {hw} grading template lacks the homeworks its code imports: {missing}; "
+                         f"declare them in builds_on of {hw}/manifest.yaml")
+
+
+@pytest.mark.parametrize("hw", HOMEWORKS)
+def test_every_stub_has_a_todo_hint_with_a_size_budget(releases, hw):
+    budget = re.compile(r"\b(about|~)?\s*(\d+|one)\s+lines?\b", re.IGNORECASE)
+    missing = []
+    for rel, item in releases[hw].files.items():
+        if rel.startswith(hw + "/") and rel.endswith(".py"):
+            lines = item.data.decode().splitlines()
+            for number, line in enumerate(lines):
+                if line.strip().startswith("raise NotImplementedError(") and f'"{hw}' in line:
+                    first = number
+                    while first > 0 and lines[first - 1].strip().startswith("#"):
+                        first -= 1
+                    hint = "\n".join(lines[first:number])
+                    if "# TODO" not in hint or not budget.search(hint):
+                        missing.append(f"{rel}:{number + 1}")
+    assert not missing, (f"{hw}: write a '# TODO (about N lines): hint' comment above each '# BEGIN SOLUTION' "
+                         f"(N: the lines of your solution); missing at (release lines) {missing[:8]}")

@@ -22,6 +22,7 @@ def random_corpus(seed: int, sentences: int = 300) -> list[list[str]]:
     return [list(rng.choice(words, size=rng.integers(0, 15), p=weights)) for _ in range(sentences)]
 
 
+@pytest.mark.task_counts
 @pytest.mark.points(1)
 @pytest.mark.parametrize("seed", [1, 2])
 def test_counts_match_a_flat_counter(seed):
@@ -32,6 +33,7 @@ def test_counts_match_a_flat_counter(seed):
     assert type_token_counts(expected) == (len(expected), len(flat)), "expected (distinct tokens, all tokens)"
 
 
+@pytest.mark.task_coverage
 @pytest.mark.points(1)
 def test_coverage_matches_sorted_cumulative_sums():
     counts = count_tokens(random_corpus(3))
@@ -44,6 +46,7 @@ def test_coverage_matches_sorted_cumulative_sums():
         assert types_for_coverage(counts, share) == expected, f"share {share}: expected {expected}"
 
 
+@pytest.mark.task_oov
 @pytest.mark.points(1)
 def test_oov_rate_matches_a_direct_count():
     train, dev = random_corpus(4), random_corpus(5, sentences=100)
@@ -54,6 +57,7 @@ def test_oov_rate_matches_a_direct_count():
     assert oov_rate(iter(dev), vocab) == pytest.approx(expected), f"expected {expected}"
 
 
+@pytest.mark.task_zipf
 @pytest.mark.points(1)
 def test_zipf_fit_on_rank_frequency_matches_scipy():
     ranks, frequencies = rank_frequency(count_tokens(random_corpus(6, sentences=2000)))
@@ -64,6 +68,7 @@ def test_zipf_fit_on_rank_frequency_matches_scipy():
     assert fit.predict(np.array([1.0]))[0] == pytest.approx(np.exp(reference.intercept))
 
 
+@pytest.mark.task_zipf
 @pytest.mark.points(1)
 def test_rank_frequency_of_an_empty_corpus_is_a_clear_error():
     assert rank_frequency({"a": 1})[1].tolist() == [1], "expected one frequency for one type"

@@ -28,7 +28,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     a: [4], b: [3, 4] -> [3, 4]), each entry of a was used several times; its gradient is the sum
     of the gradients of all its copies. unbroadcast(np.ones((3, 4)), (4,)) -> [3., 3., 3., 3.].
     """
-    # TODO: sum over the leading axes grad has in excess, then (keepdims) over axes where shape has 1.
+    # TODO (about 9 lines): sum over the leading axes grad has in excess, then (keepdims) over axes where shape has 1.
     # BEGIN SOLUTION
     if grad.shape == shape:
         return grad
@@ -51,6 +51,7 @@ class add(Operation):
 
     @staticmethod
     def forward(ctx, a, b):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         ctx.append((a.shape, b.shape))
         return a + b
@@ -58,6 +59,7 @@ class add(Operation):
 
     @staticmethod
     def backward(ctx, grad_output):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         a_shape, b_shape = ctx[-1]
         return [unbroadcast(grad_output, a_shape), unbroadcast(grad_output, b_shape)]
@@ -70,6 +72,7 @@ class subtract(Operation):
 
     @staticmethod
     def forward(ctx, a, b):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         ctx.append((a.shape, b.shape))
         return a - b
@@ -77,6 +80,7 @@ class subtract(Operation):
 
     @staticmethod
     def backward(ctx, grad_output):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         a_shape, b_shape = ctx[-1]
         return [unbroadcast(grad_output, a_shape), unbroadcast(-grad_output, b_shape)]
@@ -89,6 +93,7 @@ class multiply(Operation):
 
     @staticmethod
     def forward(ctx, a, b):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         ctx.append((a, b))
         return a * b
@@ -96,6 +101,7 @@ class multiply(Operation):
 
     @staticmethod
     def backward(ctx, grad_output):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         a, b = ctx[-1]
         return [unbroadcast(grad_output * b, a.shape), unbroadcast(grad_output * a, b.shape)]
@@ -108,6 +114,7 @@ class divide(Operation):
 
     @staticmethod
     def forward(ctx, a, b):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         ctx.append((a, b))
         return a / b
@@ -115,6 +122,7 @@ class divide(Operation):
 
     @staticmethod
     def backward(ctx, grad_output):
+        # TODO (about 3 lines)
         # BEGIN SOLUTION
         a, b = ctx[-1]
         grad_a = grad_output / b
@@ -128,6 +136,7 @@ class power(Operation):
 
     @staticmethod
     def forward(ctx, a, exponent: float):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         ctx.append(a)
         return a**exponent
@@ -135,6 +144,7 @@ class power(Operation):
 
     @staticmethod
     def backward(ctx, grad_output, exponent: float):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         a = ctx[-1]
         return [grad_output * exponent * a ** (exponent - 1)]
@@ -147,12 +157,14 @@ class negate(Operation):
 
     @staticmethod
     def forward(ctx, a):
+        # TODO (about 1 line)
         # BEGIN SOLUTION
         return -a
         # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad_output):
+        # TODO (about 1 line)
         # BEGIN SOLUTION
         return [-grad_output]
         # END SOLUTION
@@ -167,6 +179,7 @@ class exp(Operation):
 
     @staticmethod
     def forward(ctx, a):
+        # TODO (about 3 lines)
         # BEGIN SOLUTION
         out = np.exp(a)
         ctx.append(out)
@@ -175,6 +188,7 @@ class exp(Operation):
 
     @staticmethod
     def backward(ctx, grad_output):
+        # TODO (about 1 line)
         # BEGIN SOLUTION
         return [grad_output * ctx[-1]]
         # END SOLUTION
@@ -186,6 +200,7 @@ class log(Operation):
 
     @staticmethod
     def forward(ctx, a):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         ctx.append(a)
         return np.log(a)
@@ -193,6 +208,7 @@ class log(Operation):
 
     @staticmethod
     def backward(ctx, grad_output):
+        # TODO (about 1 line)
         # BEGIN SOLUTION
         return [grad_output / ctx[-1]]
         # END SOLUTION
@@ -204,7 +220,7 @@ class sigmoid(Operation):
 
     @staticmethod
     def forward(ctx, a):
-        # TODO: e ** -a overflows for a << 0; write the formula so that exp only sees -|a|.
+        # TODO (about 4 lines): e ** -a overflows for a << 0; write the formula so that exp only sees -|a|.
         # BEGIN SOLUTION
         e = np.exp(-np.abs(a))
         out = np.where(a >= 0, 1.0, e) / (1.0 + e)
@@ -214,6 +230,7 @@ class sigmoid(Operation):
 
     @staticmethod
     def backward(ctx, grad_output):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         out = ctx[-1]
         return [grad_output * out * (1.0 - out)]
@@ -226,6 +243,7 @@ class tanh(Operation):
 
     @staticmethod
     def forward(ctx, a):
+        # TODO (about 3 lines)
         # BEGIN SOLUTION
         out = np.tanh(a)
         ctx.append(out)
@@ -234,6 +252,7 @@ class tanh(Operation):
 
     @staticmethod
     def backward(ctx, grad_output):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         out = ctx[-1]
         return [grad_output * (1.0 - out * out)]
@@ -262,7 +281,7 @@ class log_sigmoid(Operation):
 
     @staticmethod
     def forward(ctx, a):
-        # TODO: log(sigmoid(a)) = min(a, 0) - log(1 + e ** -|a|); np.log1p is accurate near 0.
+        # TODO (about 3 lines): log(sigmoid(a)) = min(a, 0) - log(1 + e ** -|a|); np.log1p is accurate near 0.
         # BEGIN SOLUTION
         e = np.exp(-np.abs(a))
         ctx.append((a, e))
@@ -271,6 +290,7 @@ class log_sigmoid(Operation):
 
     @staticmethod
     def backward(ctx, grad_output):
+        # TODO (about 3 lines)
         # BEGIN SOLUTION
         a, e = ctx[-1]
         sigmoid_of_minus_a = np.where(a >= 0, e, 1.0) / (1.0 + e)  # d/da log sigmoid(a) = sigmoid(-a)
@@ -296,6 +316,7 @@ class sum(Operation):
 
     @staticmethod
     def forward(ctx, a, axis: Axis = None, keepdims: bool = False):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         ctx.append(a.shape)
         return np.sum(a, axis=axis, keepdims=keepdims)
@@ -303,7 +324,8 @@ class sum(Operation):
 
     @staticmethod
     def backward(ctx, grad_output, axis: Axis = None, keepdims: bool = False):
-        # TODO: every entry of a gets the gradient of the sum it went into (np.expand_dims, np.broadcast_to).
+        # TODO (about 4 lines): every entry of a gets the gradient of the sum it went into
+        # (np.expand_dims, np.broadcast_to).
         # BEGIN SOLUTION
         shape = ctx[-1]
         if not keepdims:
@@ -318,6 +340,7 @@ class mean(Operation):
 
     @staticmethod
     def forward(ctx, a, axis: Axis = None, keepdims: bool = False):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         ctx.append(a.shape)
         return np.mean(a, axis=axis, keepdims=keepdims)
@@ -325,6 +348,7 @@ class mean(Operation):
 
     @staticmethod
     def backward(ctx, grad_output, axis: Axis = None, keepdims: bool = False):
+        # TODO (about 6 lines)
         # BEGIN SOLUTION
         shape = ctx[-1]
         axes = _axes(axis, len(shape))
@@ -341,6 +365,7 @@ class reshape(Operation):
 
     @staticmethod
     def forward(ctx, a, shape: tuple[int, ...]):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         ctx.append(a.shape)
         return a.reshape(shape)
@@ -348,6 +373,7 @@ class reshape(Operation):
 
     @staticmethod
     def backward(ctx, grad_output, shape: tuple[int, ...]):
+        # TODO (about 1 line)
         # BEGIN SOLUTION
         return [grad_output.reshape(ctx[-1])]
         # END SOLUTION
@@ -359,12 +385,14 @@ class transpose(Operation):
 
     @staticmethod
     def forward(ctx, a, axes: tuple[int, ...] | None = None):
+        # TODO (about 1 line)
         # BEGIN SOLUTION
         return np.transpose(a, axes)
         # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad_output, axes: tuple[int, ...] | None = None):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         inverse = None if axes is None else np.argsort(axes)
         return [np.transpose(grad_output, inverse)]
@@ -377,6 +405,7 @@ class concat(Operation):
 
     @staticmethod
     def forward(ctx, *values, axis: int = 0):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         ctx.append(np.cumsum([value.shape[axis] for value in values])[:-1])
         return np.concatenate(values, axis=axis)
@@ -384,6 +413,7 @@ class concat(Operation):
 
     @staticmethod
     def backward(ctx, grad_output, axis: int = 0):
+        # TODO (about 1 line)
         # BEGIN SOLUTION
         return np.split(grad_output, ctx[-1], axis=axis)
         # END SOLUTION
@@ -395,6 +425,7 @@ class getitem(Operation):
 
     @staticmethod
     def forward(ctx, a, index):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         ctx.append((a.shape, a.dtype))
         return a[index]
@@ -402,7 +433,7 @@ class getitem(Operation):
 
     @staticmethod
     def backward(ctx, grad_output, index):
-        # TODO: an entry selected twice (a[[0, 0]]) gets both gradients: np.add.at adds, = would not.
+        # TODO (about 4 lines): an entry selected twice (a[[0, 0]]) gets both gradients: np.add.at adds, = would not.
         # BEGIN SOLUTION
         shape, dtype = ctx[-1]
         grad = np.zeros(shape, dtype=dtype)
@@ -425,6 +456,7 @@ class matmul(Operation):
                 f"matmul needs operands with at least 2 axes but got shapes {a.shape} and {b.shape}: "
                 "reshape a vector to [1, n] or [n, 1]"
             )
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         ctx.append((a, b))
         return a @ b
@@ -432,6 +464,7 @@ class matmul(Operation):
 
     @staticmethod
     def backward(ctx, grad_output):
+        # TODO (about 7 lines)
         # BEGIN SOLUTION
         a, b = ctx[-1]
         grad_a = grad_b = None  # skip the products for inputs that need no gradient (data, constants)
@@ -471,6 +504,7 @@ class lookup_rows(Operation):
     def forward(ctx, table, indices: np.ndarray):
         assert table.ndim == 2, f"lookup_rows: expected a table of shape [num_rows, dim] but got {table.shape}"
         _check_indices(np.asarray(indices), table.shape[0], "lookup_rows indices")
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         ctx.append(table.shape)
         return table[indices]
@@ -478,7 +512,8 @@ class lookup_rows(Operation):
 
     @staticmethod
     def backward(ctx, grad_output, indices: np.ndarray):
-        # TODO: a row looked up twice gets the sum of both gradients (np.add.at, not grad[indices] = ...).
+        # TODO (about 7 lines): a row looked up twice gets the sum of both gradients
+        # (np.add.at, not grad[indices] = ...).
         # BEGIN SOLUTION
         num_rows, dim = ctx[-1]
         flat = np.asarray(indices).reshape(-1)  # [n]
@@ -501,7 +536,7 @@ class softmax(Operation):
 
     @staticmethod
     def forward(ctx, a, axis: int = -1):
-        # TODO: softmax(a) = softmax(a - max(a)); subtracting the max keeps exp from overflowing.
+        # TODO (about 4 lines): softmax(a) = softmax(a - max(a)); subtracting the max keeps exp from overflowing.
         # BEGIN SOLUTION
         e = np.exp(a - a.max(axis=axis, keepdims=True))
         out = e / e.sum(axis=axis, keepdims=True)
@@ -511,6 +546,7 @@ class softmax(Operation):
 
     @staticmethod
     def backward(ctx, grad_output, axis: int = -1):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         out = ctx[-1]
         return [out * (grad_output - (grad_output * out).sum(axis=axis, keepdims=True))]
@@ -523,6 +559,7 @@ class log_softmax(Operation):
 
     @staticmethod
     def forward(ctx, a, axis: int = -1):
+        # TODO (about 4 lines)
         # BEGIN SOLUTION
         shifted = a - a.max(axis=axis, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
@@ -532,6 +569,7 @@ class log_softmax(Operation):
 
     @staticmethod
     def backward(ctx, grad_output, axis: int = -1):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         probabilities = np.exp(ctx[-1])
         return [grad_output - probabilities * grad_output.sum(axis=axis, keepdims=True)]
@@ -555,6 +593,7 @@ class cross_entropy(Operation):
                 f"{logits.shape} and {labels.shape}: pass class indices, not one-hot vectors"
             )
         _check_indices(labels, logits.shape[1], "cross_entropy labels")
+        # TODO (about 4 lines)
         # BEGIN SOLUTION
         shifted = logits - logits.max(axis=1, keepdims=True)
         log_probabilities = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # [batch, C]
@@ -564,7 +603,7 @@ class cross_entropy(Operation):
 
     @staticmethod
     def backward(ctx, grad_output, labels: np.ndarray):
-        # TODO: d loss / d logits = (softmax(logits) - one_hot(labels)) / batch, times grad_output.
+        # TODO (about 4 lines): d loss / d logits = (softmax(logits) - one_hot(labels)) / batch, times grad_output.
         # BEGIN SOLUTION
         grad = np.exp(ctx[-1])  # softmax: [batch, C]
         grad[np.arange(len(labels)), labels] -= 1.0
@@ -585,6 +624,7 @@ class dropout(Operation):
     def forward(ctx, a, p: float = 0.5, training: bool = True, rng: np.random.Generator | None = None):
         if not 0.0 <= p < 1.0:
             raise ValueError(f"dropout probability p must be in [0, 1) but got {p}")
+        # TODO (about 7 lines)
         # BEGIN SOLUTION
         if not training or p == 0.0:
             ctx.append(None)
@@ -597,6 +637,7 @@ class dropout(Operation):
 
     @staticmethod
     def backward(ctx, grad_output, p: float = 0.5, training: bool = True, rng=None):
+        # TODO (about 2 lines)
         # BEGIN SOLUTION
         mask = ctx[-1]
         return [grad_output if mask is None else grad_output * mask]

@@ -53,6 +53,7 @@ class SGD(Optimizer):
         self.velocities: list[np.ndarray | None] = [None] * len(self.params)
 
     def step(self) -> None:
+        # TODO (about 15 lines)
         # BEGIN SOLUTION
         for i, param in enumerate(self.params):
             grad = param.grad
@@ -91,6 +92,7 @@ class Adagrad(Optimizer):
         self.sums = [np.full_like(param.value, initial_accumulator_value) for param in self.params]
 
     def step(self) -> None:
+        # TODO (about 8 lines)
         # BEGIN SOLUTION
         for param, squares in zip(self.params, self.sums, strict=True):
             grad = param.grad
@@ -125,6 +127,7 @@ class Adam(Optimizer):
         self.steps = [0] * len(self.params)  # per parameter: a parameter without grad does not advance
 
     def step(self) -> None:
+        # TODO (about 17 lines)
         # BEGIN SOLUTION
         beta1, beta2 = self.betas
         for i, param in enumerate(self.params):

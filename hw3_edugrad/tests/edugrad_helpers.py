@@ -63,8 +63,11 @@ def compare_with_torch(
     assert isinstance(out, Tensor), f"{what}: expected a Tensor but got {type(out).__name__}"
     assert_close(out.value, expected.detach().numpy(), f"{what} value", rtol, atol)
     grad_output = upstream_gradient(out.shape)
+    expected.backward(torch.from_numpy(grad_output.copy()))  # torch gets its own copy, before edugrad runs
     out.backward(grad_output)
-    expected.backward(torch.from_numpy(grad_output))
+    assert np.array_equal(grad_output, upstream_gradient(out.shape)), (
+        f"{what}: backward changed grad_output in place; compute a new array instead (x = x * g, not x *= g)"
+    )
     for i, (tensor, torch_tensor) in enumerate(zip(tensors, torch_tensors, strict=True)):
         expected_grad = torch_tensor.grad.numpy() if torch_tensor.grad is not None else np.zeros(tensor.shape)
         assert tensor.grad is not None, f"{what}: expected a gradient for input {i} but got None"

@@ -1,19 +1,20 @@
-"""Hidden tests of word2vec in edugrad: finite differences, edge shapes, dtypes, and whole training runs
-against hw2's numpy model."""
+"""Hidden tests of word2vec in edugrad: finite differences, edge shapes, dtypes, and a whole training run
+against the same sparse SGD in torch (no hw2 import: the grade does not depend on hw2 code)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from common.gradcheck import check_gradient
 from common.skipgram import SkipGramData
 from common.skipgram_run import train_skipgram
 from common.vocabulary import Vocabulary
-from hw2_word2vec.sgns import SGNSModel, sgns_loss_and_gradients
 from hw3_edugrad.edugrad import Tensor
+from hw3_edugrad.tests.test_word2vec import torch_loss_of_vectors, torch_sparse_step
 from hw3_edugrad.word2vec import EdugradSGNS, sgns_loss
 
-pytestmark = pytest.mark.hidden
+pytestmark = [pytest.mark.hidden, pytest.mark.task_word2vec]
 
 
 def _batch(seed: int, vocab_size: int, dim: int, batch: int, k: int):
@@ -40,14 +41,16 @@ def test_sgns_gradients_against_finite_differences():
 
 
 @pytest.mark.parametrize(("batch", "k"), [(1, 1), (3, 1), (1, 7)])
-def test_edge_shapes_match_hw2(batch, k):
+def test_edge_shapes_match_torch(batch, k):
     E, C, targets, contexts, negatives = _batch(seed=batch * 10 + k, vocab_size=9, dim=4, batch=batch, k=k)
     E_t, C_t = Tensor(E, requires_grad=True), Tensor(C, requires_grad=True)
     loss = sgns_loss(E_t, C_t, targets, contexts, negatives)
     loss.backward()
-    expected, grad_target, _, _ = sgns_loss_and_gradients(E[targets], C[contexts], C[negatives])
-    expected_E = np.zeros_like(E)
-    np.add.at(expected_E, targets, grad_target)
+    E_ref = torch.tensor(E, requires_grad=True)
+    rows = torch.from_numpy(np.concatenate([contexts[:, None], negatives], 1))
+    reference = torch_loss_of_vectors(E_ref[torch.from_numpy(targets)], torch.tensor(C)[rows])
+    reference.backward()
+    expected, expected_E = reference.item(), E_ref.grad.numpy()
     assert abs(loss.item() - expected) < 1e-6, f"B={batch}, k={k}: expected loss {expected} but got {loss.item()}"
     assert np.allclose(E_t.grad, expected_E, atol=1e-6), (
         f"B={batch}, k={k}: expected dE {expected_E} but got {E_t.grad}"
@@ -65,27 +68,26 @@ def test_float32_tables_give_a_float32_graph():
 
 
 @pytest.mark.points(2)
-def test_a_whole_training_run_matches_hw2_in_float64():
+def test_a_whole_training_run_matches_torch_in_float64():
     sentences = [["the", "cat", "sat", "on", "the", "mat"], ["a", "dog", "sat", "on", "a", "log"],
                  ["the", "dog", "saw", "the", "cat"]] * 20
     vocab = Vocabulary.from_tokens(sentences, specials=())
     data = SkipGramData(sentences, vocab, window=2, negatives=3, subsample=0.0, seed=4)
-    numpy_model = SGNSModel(len(vocab), 6, np.random.default_rng(0))
     edugrad_model = EdugradSGNS(len(vocab), 6, np.random.default_rng(0))
-    for model in (numpy_model, edugrad_model):
-        model.target_embeddings = model.target_embeddings.astype(np.float64)
-        model.context_embeddings = model.context_embeddings.astype(np.float64)
+    edugrad_model.target_embeddings = edugrad_model.target_embeddings.astype(np.float64)
+    edugrad_model.context_embeddings = edugrad_model.context_embeddings.astype(np.float64)
+    ref_E, ref_C = torch.tensor(edugrad_model.target_embeddings), torch.tensor(edugrad_model.context_embeddings)
     history = train_skipgram(edugrad_model, data, epochs=2, batch_size=16, lr=0.05)
     for epoch in range(2):
         batches = data.epoch_batches(epoch, 16)
         for i, (targets, contexts, negatives) in enumerate(batches):
             done = (epoch + i / len(batches)) / 2
-            numpy_model.step(targets, contexts, negatives, 0.05 * max(1 - done, 1e-4))
+            torch_sparse_step(ref_E, ref_C, targets, contexts, negatives, 0.05 * max(1 - done, 1e-4))
     assert history.loss[-1] < history.loss[0], f"expected the loss to fall but got {history.loss}"
-    assert np.allclose(edugrad_model.target_embeddings, numpy_model.target_embeddings, atol=1e-6), (
-        "E after 2 epochs differs from hw2's by "
-        f"{np.abs(edugrad_model.target_embeddings - numpy_model.target_embeddings).max()}"
+    assert np.allclose(edugrad_model.target_embeddings, ref_E.numpy(), atol=1e-6), (
+        "E after 2 epochs differs from the torch reference by "
+        f"{np.abs(edugrad_model.target_embeddings - ref_E.numpy()).max()}"
     )
-    assert np.allclose(edugrad_model.context_embeddings, numpy_model.context_embeddings, atol=1e-6), (
-        "C after 2 epochs differs from hw2's"
+    assert np.allclose(edugrad_model.context_embeddings, ref_C.numpy(), atol=1e-6), (
+        "C after 2 epochs differs from the torch reference"
     )

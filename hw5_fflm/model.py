@@ -1,0 +1,78 @@
+"""The feed-forward neural language model of Bengio et al. (2003), in edugrad (your task).
+
+For a window of the previous c = n − 1 words w_{t−c} … w_{t−1}:
+
+    x = [C[w_{t−1}]; C[w_{t−2}]; …; C[w_{t−c}]]     [B, c·e]   the word vectors, concatenated
+    h = tanh(x H + d)                               [B, h]
+    y = b + x W + h U                               [B, V]     logits; p(w_t | context) = softmax(y)
+
+C [V, e] is the shared embedding table, H [c·e, h] and d [h] the hidden layer, U [h, V] and b [V]
+the output layer, and W [c·e, V] the paper's optional *direct connections* from the word vectors to
+the output (no bias). Dropout (when p > 0) is applied to x and to h in training.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from hw3_edugrad.edugrad import Tensor, nn, ops
+
+
+class FeedForwardLM(nn.Module):
+    """Bengio's model: contexts [B, context_size] int -> logits [B, vocab_size].
+
+    Parameters (float32 unless `dtype`), from `rng` (np.random.Generator; None: numpy's global state):
+    `embedding` (nn.Embedding [V, e], N(0, embedding_std²)), `hidden` (nn.Linear c·e -> h),
+    `output` (nn.Linear h -> V), and `direct` (nn.Linear c·e -> V without bias) or None.
+    """
+
+    def __init__(self, vocab_size: int, context_size: int, embedding_dim: int, hidden_dim: int,
+                 direct: bool = False, dropout: float = 0.0, embedding_std: float = 1.0,
+                 rng: np.random.Generator | None = None, dtype: type = np.float32):
+        if min(vocab_size, context_size, embedding_dim, hidden_dim) < 1:
+            raise ValueError(f"vocab_size, context_size, embedding_dim and hidden_dim must be >= 1 but got "
+                             f"{vocab_size}, {context_size}, {embedding_dim}, {hidden_dim}")
+        self.vocab_size, self.context_size = vocab_size, context_size
+        # TODO: the four layers above (embedding scaled by embedding_std, hidden, output, direct or
+        # None) and a Dropout module; in this order, from rng. About 8 lines.
+        # BEGIN SOLUTION
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, rng=rng, dtype=dtype)
+        self.embedding.weight.value *= dtype(embedding_std)
+        self.hidden = nn.Linear(context_size * embedding_dim, hidden_dim, rng=rng, dtype=dtype)
+        self.output = nn.Linear(hidden_dim, vocab_size, rng=rng, dtype=dtype)
+        self.direct = (nn.Linear(context_size * embedding_dim, vocab_size, bias=False, rng=rng, dtype=dtype)
+                       if direct else None)
+        self.dropout = nn.Dropout(dropout, rng=rng)
+        # END SOLUTION
+
+    def forward(self, contexts: np.ndarray) -> Tensor:
+        """contexts: [B, context_size] word ids, most recent word last -> logits [B, vocab_size]."""
+        contexts = np.asarray(contexts)
+        assert contexts.ndim == 2 and contexts.shape[1] == self.context_size, (
+            f"expected contexts [batch, {self.context_size}] but got {contexts.shape}")
+        # TODO: look up and concatenate (one lookup_rows, then reshape), hidden tanh layer, output
+        # layer plus the direct connections when there are any; dropout on x and h. About 7 lines.
+        # BEGIN SOLUTION
+        batch = contexts.shape[0]
+        x = self.embedding(contexts).reshape(batch, -1)  # (B, c·e)
+        x = self.dropout(x)
+        h = self.dropout(ops.tanh(self.hidden(x)))  # (B, h)
+        logits = self.output(h)  # (B, V)
+        if self.direct is not None:
+            logits = logits + self.direct(x)  # (B, V)
+        return logits
+        # END SOLUTION
+
+    def state(self) -> Iterator[tuple[str, np.ndarray]]:
+        """(name, array) of every parameter: what a checkpoint stores."""
+        for name, parameter in self.named_parameters():
+            yield name, parameter.value
+
+    def load_state(self, arrays: dict[str, np.ndarray]) -> None:
+        """Copy arrays saved by `state()` into the parameters (same names and shapes)."""
+        for name, parameter in self.named_parameters():
+            if name not in arrays or arrays[name].shape != parameter.shape:
+                got = arrays[name].shape if name in arrays else "nothing"
+                raise ValueError(f"checkpoint: expected {name} of shape {parameter.shape} but got {got}")
+            parameter.value[...] = arrays[name]

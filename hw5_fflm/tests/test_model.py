@@ -1,0 +1,85 @@
+"""FeedForwardLM: parameter shapes, the forward pass and its gradients against the same model in
+PyTorch, dropout, and a tiny model that learns a short text by heart."""
+import numpy as np
+import pytest
+import torch
+
+from hw3_edugrad.edugrad import optim
+from hw5_fflm.losses import vocab_cross_entropy
+from hw5_fflm.model import FeedForwardLM
+from hw5_fflm.windows import make_windows
+
+pytestmark = pytest.mark.task_model
+V, C, E, H = 11, 3, 4, 5
+
+
+def torch_logits(model: FeedForwardLM, contexts: np.ndarray) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """The same function written in PyTorch from the edugrad model's weights (float64)."""
+    weights = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True) for name, value in model.state()}
+    x = weights["embedding.weight"][torch.from_numpy(contexts)].reshape(len(contexts), -1)
+    h = torch.tanh(x @ weights["hidden.weight"] + weights["hidden.bias"])
+    logits = h @ weights["output.weight"] + weights["output.bias"]
+    if "direct.weight" in weights:
+        logits = logits + x @ weights["direct.weight"]
+    return logits, weights
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("direct", [False, True])
+def test_parameter_shapes(direct):
+    model = FeedForwardLM(V, C, E, H, direct=direct, rng=np.random.default_rng(0))
+    shapes = {name: value.shape for name, value in model.state()}
+    expected = {"embedding.weight": (V, E), "hidden.weight": (C * E, H), "hidden.bias": (H,),
+                "output.weight": (H, V), "output.bias": (V,)}
+    if direct:
+        expected["direct.weight"] = (C * E, V)
+    assert shapes == expected, f"expected parameters {expected} but got {shapes}"
+
+
+@pytest.mark.points(3)
+@pytest.mark.parametrize("direct", [False, True])
+def test_logits_and_gradients_match_torch(direct):
+    model = FeedForwardLM(V, C, E, H, direct=direct, rng=np.random.default_rng(1), dtype=np.float64)
+    contexts = np.array([[1, 2, 3], [3, 3, 0], [10, 2, 2], [4, 5, 6]])
+    targets = np.array([0, 10, 3, 3])
+    logits = model(contexts)
+    vocab_cross_entropy(logits, targets=targets).backward()
+    expected, weights = torch_logits(model, contexts)
+    torch.nn.functional.cross_entropy(expected, torch.from_numpy(targets)).backward()
+    assert logits.shape == (4, V), f"expected logits [4, {V}] but got {logits.shape}"
+    assert np.allclose(logits.value, expected.detach().numpy(), atol=1e-12), "logits differ from the PyTorch model"
+    for name, parameter in model.named_parameters():
+        assert parameter.grad is not None, f"expected a gradient for {name}"
+        assert np.allclose(parameter.grad, weights[name].grad.numpy(), atol=1e-12), (
+            f"{name}: expected gradient {weights[name].grad.numpy().ravel()[:3]} ... but got "
+            f"{parameter.grad.ravel()[:3]} ...")
+
+
+@pytest.mark.points(1)
+def test_dropout_only_in_training_and_the_context_size_is_checked():
+    model = FeedForwardLM(V, C, E, H, dropout=0.5, rng=np.random.default_rng(2))
+    contexts = np.array([[1, 2, 3]] * 3)
+    model.eval()
+    first, second = model(contexts).value, model(contexts).value
+    assert np.array_equal(first, second) and np.allclose(first[0], first[1]), "expected no dropout in eval mode"
+    model.train()
+    assert not np.allclose(model(contexts).value, first), "expected dropout to change the logits in training mode"
+    with pytest.raises(AssertionError, match="expected contexts"):
+        model(np.array([[1, 2]]))
+
+
+@pytest.mark.points(2)
+def test_a_tiny_model_learns_a_short_text_by_heart():
+    text = [[3, 4, 5, 6, 3, 5, 7, 8, 9, 4, 6, 10]]  # one sentence: no two windows share a context
+    windows = make_windows(text, context_size=2, bos=2, eos=1)
+    model = FeedForwardLM(V, 2, 8, 32, direct=True, rng=np.random.default_rng(3))
+    optimizer = optim.Adam(model.parameters(), lr=0.05)
+    for _ in range(150):
+        optimizer.zero_grad()
+        loss = vocab_cross_entropy(model(windows.contexts), targets=windows.targets)
+        loss.backward()
+        optimizer.step()
+    assert loss.item() < 0.05, (
+        f"expected the training loss below 0.05 after 150 full-batch steps but got {loss.item():.3f}")
+    predicted = model(windows.contexts).value.argmax(axis=1)
+    assert np.array_equal(predicted, windows.targets), f"expected {windows.targets} but predicted {predicted}"

@@ -1,0 +1,49 @@
+"""hw5 end to end on 300 PTB lines: the run writes its outputs and summary rows, and the same seed
+gives the same numbers."""
+from pathlib import Path
+
+import pytest
+
+from common.run import execute
+from hw5_fflm.run import Config, main
+
+pytestmark = pytest.mark.task_run
+TINY = dict(max_train_sentences=300, max_eval_sentences=100, context_size=3, embedding_dim=8, hidden_dim=16,
+            epochs=2, batch_size=128, kn_order=3, sample_words=5, prompts=["the company", "zebra crossing"])
+
+
+@pytest.mark.points(2)
+def test_a_tiny_run_writes_every_output(tmp_path: Path):
+    metrics = execute("hw5_fflm", Config(**TINY), main, runs_root=tmp_path, run_id="tiny")
+    folder = tmp_path / "hw5_fflm" / "tiny"
+    for name in ("metrics.json", "config.yaml", "log.txt", "vocab.tsv", "model.npz", "curves.png"):
+        assert (folder / name).is_file(), f"expected {name} in the run folder"
+    assert metrics["vocab_size"] == 10_001, f"expected the 10k PTB words plus </s> and <s>, got {metrics['vocab_size']}"
+    history = metrics["history"]["train_perplexity"]
+    assert history[1] < history[0], f"expected the training perplexity to fall but got {history}"
+    perplexities = metrics["perplexity"]
+    assert perplexities["interpolated"]["valid"] <= min(p["valid"] for p in perplexities.values()) + 1e-9, (
+        f"the interpolation weight is tuned on valid, so it is at least as good there as either model: {perplexities}")
+    log = (folder / "log.txt").read_text(encoding="utf-8")
+    assert "['zebra'] not in the vocabulary, read as <unk>" in log, "expected the unknown prompt word to be reported"
+    assert len(metrics["summary"]) == 3
+
+
+@pytest.mark.points(1)
+def test_same_seed_same_numbers(tmp_path: Path):
+    config = dict(TINY, epochs=1)
+    first, second = (execute("hw5_fflm", Config(**config), main, runs_root=tmp_path, run_id=name)
+                     for name in ("first", "second"))
+    for key in ("perplexity", "interpolation_weight"):
+        assert first[key] == second[key], f"expected the same {key} twice but got {first[key]} and {second[key]}"
+    assert first["history"]["train_perplexity"] == second["history"]["train_perplexity"]
+
+
+@pytest.mark.points(0)  # given code
+def test_bad_config_values_are_rejected():
+    with pytest.raises(ValueError, match="dataset"):
+        Config(dataset="wikitext")
+    with pytest.raises(ValueError, match="temperature"):
+        Config(temperature=0.0)
+    with pytest.raises(ValueError, match="top_k"):
+        Config(top_k=0)
