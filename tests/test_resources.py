@@ -250,3 +250,35 @@ def test_find_model_registry_package(tmp_path, monkeypatch):
     monkeypatch.setitem(resources.MODEL_PACKAGES, "absent-model", ("no_such_pkg_xyz", "no-such-pkg==1.0", "model"))
     with pytest.raises(ModelNotFoundError, match=r"(?s)not installed.*pip install no-such-pkg==1.0.*TEST_MODEL_PATH"):
         find_model("absent-model", env_var="TEST_MODEL_PATH")
+
+
+def test_find_model_course_model_folder_and_gguf_conversion(tmp_path, monkeypatch):
+    monkeypatch.delenv("TEST_MODEL_PATH", raising=False)
+    monkeypatch.setenv("COURSE_MODELS", str(tmp_path / "models"))
+    assert resources.models_home() == tmp_path / "models"
+    cached = tmp_path / "models" / "some-model"
+    cached.mkdir(parents=True)
+    with pytest.raises(ModelNotFoundError, match=r"(?s)COURSE_MODELS.*no config.json"):
+        find_model("some-model", env_var="TEST_MODEL_PATH")
+    (cached / "config.json").write_text("{}")
+    assert find_model("org/some-model", env_var="TEST_MODEL_PATH") == cached
+
+    package = tmp_path / "fake_gguf_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    converted = []
+
+    def fake_convert(module: str, target: Path) -> Path:
+        converted.append((module, target))
+        return target
+
+    import common.gguf_checkpoint
+
+    monkeypatch.setattr(common.gguf_checkpoint, "convert_gguf_package", fake_convert)
+    monkeypatch.setitem(resources.GGUF_PACKAGES, "gguf-model", ("fake_gguf_pkg", "fake-gguf==1.0"))
+    assert find_model("gguf-model") == tmp_path / "models" / "gguf-model"
+    assert converted == [("fake_gguf_pkg", tmp_path / "models" / "gguf-model")], "converted once into the folder"
+    monkeypatch.setitem(resources.GGUF_PACKAGES, "absent-gguf", ("no_such_gguf_pkg", "no-such-gguf==1.0"))
+    with pytest.raises(ModelNotFoundError, match=r"(?s)not installed.*pip install no-such-gguf==1.0"):
+        find_model("absent-gguf")

@@ -1,0 +1,205 @@
+"""In-context learning on SST-2 with a causal LM: accuracy vs k for each demonstration strategy, with and
+without calibration; random labels; generation with several decoding settings; base vs instruct.
+
+    python -m hw9_icl.run --config hw9_icl/config.quick.yaml
+    python -m hw9_icl.run --ks '[0, 4, 8]' --strategies '[nearest]' --template qa
+    python -m hw9_icl.run --model_path ~/models/OLMo-2-0425-1B --instruct_model_path ~/models/OLMo-2-0425-1B-Instruct
+
+Every grid cell's scores are cached in ``cache_dir`` (default ``runs/hw9_icl/cells``), keyed by the model,
+template, data and cell, so a rerun (or a larger grid) recomputes only what is new. Writes
+``accuracy.md`` (the table), ``accuracy_vs_k.png``, ``metrics.json`` into ``runs/hw9_icl/<run id>/``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from common.fileio import atomic_write_json, atomic_write_text
+from common.plots import plot_curves
+from common.run import REPO_ROOT, Run, run_cli, summary_row
+from hw9_icl.evaluate import Cell, accuracies, demonstrations, load_data, score_cell
+from hw9_icl.generation import DecodingSettings, generate_answers, parse_answer
+from hw9_icl.models import LanguageModel, encode_prompt, load_language_model
+from hw9_icl.neighbours import embed_sentences
+from hw9_icl.prompts import build_prompt, load_template
+from hw9_icl.selection import STRATEGIES
+
+
+def _default_decoding() -> list[DecodingSettings]:
+    return [DecodingSettings("greedy"), DecodingSettings("t0.7-p0.9", temperature=0.7, top_p=0.9)]
+
+
+@dataclass
+class Config:
+    seed: int = 0
+    data: Path | None = None                 # data folder holding sst2/ (default: the resolver's order)
+    model_path: str | None = None            # default: Gemma 3 270M from the course model folder
+    instruct_model_path: str | None = None   # a second (instruction-tuned) model evaluated on the same grid
+    chat: str = "auto"                       # auto (chat template if the tokenizer has one) | yes | no
+    template: str = "review"                 # a name in templates.yaml
+    num_dev: int = 0                         # first N dev sentences (0: all 872)
+    pool_size: int = 4000                    # demonstration pool drawn from SST-2 train phrases (0: all)
+    min_words: int = 6
+    max_words: int = 30
+    ks: list[int] = field(default_factory=lambda: [0, 1, 2, 4, 8, 16])
+    strategies: list[str] = field(default_factory=lambda: list(STRATEGIES))
+    order: str = "as_selected"               # as_selected | reversed | shuffled
+    random_labels_ks: list[int] = field(default_factory=lambda: [4, 8])  # balanced demos, random labels
+    generation_k: int = 4                    # balanced demonstrations for the generation experiment
+    generation_num_dev: int = 100            # first N dev sentences for generation (0: skip)
+    decoding: list[DecodingSettings] = field(default_factory=_default_decoding)
+    batch_size: int = 16
+    calibration_sample: int = 32
+    cache_dir: Path | None = None            # default runs/hw9_icl/cells
+
+    def __post_init__(self) -> None:
+        unknown = [s for s in self.strategies if s not in STRATEGIES]
+        if unknown:
+            raise ValueError(f"unknown strategies {unknown}; choose from {list(STRATEGIES)}")
+        if any(k < 0 for k in self.ks) or not self.ks:
+            raise ValueError(f"ks must be a non-empty list of k >= 0, got {self.ks}")
+
+
+def main(config: Config, run: Run) -> dict[str, Any]:
+    template = load_template(config.template)
+    pool, dev = load_data(config.data, config.num_dev, config.min_words, config.max_words, config.pool_size,
+                          config.seed)
+    gold = [item.label for item in dev]
+    cache_dir = Path(config.cache_dir or REPO_ROOT / "runs" / "hw9_icl" / "cells")
+    run.log(f"hw9: {len(dev)} dev reviews, a pool of {len(pool)} demonstrations, template {template.name!r}")
+    pool_vectors = dev_vectors = None
+    if "nearest" in config.strategies and any(k > 0 for k in config.ks):
+        started = time.perf_counter()
+        pool_vectors = embed_sentences([item.sentence for item in pool], cache_dir)
+        dev_vectors = embed_sentences([item.sentence for item in dev], cache_dir)
+        run.log(f"hw9: sentence embeddings {pool_vectors.shape} + {dev_vectors.shape} "
+                f"({time.perf_counter() - started:.0f} s, cached in {cache_dir})")
+    data_key = {"template": asdict(template), "dev": len(dev), "pool": [config.pool_size, config.min_words,
+                config.max_words, config.seed], "calibration_sample": config.calibration_sample}
+    models = [config.model_path] + ([config.instruct_model_path] if config.instruct_model_path else [])
+    rows, curves, generation, random_labels = [], {}, [], []
+    for model_path in models:
+        lm = load_language_model(model_path, config.chat)
+        model_name = f"{lm.name}{' (chat)' if lm.chat else ''}"
+        run.log(f"hw9: model {model_name}, context {lm.context_length} tokens")
+
+        cached = partial(_cached, cache_dir / lm.fingerprint, data_key, run)
+
+        cells = [Cell(0, "none", config.seed)] if 0 in config.ks else []
+        cells += [Cell(k, strategy, config.seed, config.order) for k in config.ks if k > 0
+                  for strategy in config.strategies]
+        cells += [Cell(k, "balanced", config.seed, config.order, "random") for k in config.random_labels_ks]
+        for cell in run.progress(cells, f"{model_name} grid"):
+            strategy = "random" if cell.strategy == "none" else cell.strategy
+            result, seconds = cached("cell", cell.key(), partial(
+                score_cell, lm, template, pool, dev, Cell(cell.k, strategy, cell.seed, cell.order, cell.labels),
+                pool_vectors, dev_vectors, config.batch_size, config.calibration_sample))
+            raw, calibrated = accuracies(result, gold)
+            row = {"model": model_name, "k": cell.k, "strategy": cell.strategy, "labels": cell.labels,
+                   "accuracy": raw, "calibrated": calibrated, "seconds": seconds}
+            (random_labels if cell.labels == "random" else rows).append(row)
+            run.log(f"hw9: {model_name} k={cell.k} {cell.strategy} ({cell.labels} labels): accuracy {raw:.3f}, "
+                    f"calibrated {calibrated:.3f}" + (f" [{seconds:.0f} s]" if seconds is not None else " [cached]"))
+        _add_curves(curves, rows, model_name, multiple=len(models) > 1)
+        if config.generation_num_dev > 0:
+            generation += _generation(config, lm, model_name, template, pool, dev, cached, run)
+    _write_report(run, config, rows, random_labels, generation, curves)
+    return _metrics(rows, random_labels, generation, len(dev))
+
+
+def _cached(folder: Path, data_key: dict, run: Run, kind: str, key: dict,
+            compute: Callable[[], Any]) -> tuple[Any, float | None]:
+    """`compute()`'s result, read from ``folder`` when this `key` was computed before; (result, seconds or None)."""
+    key = {**data_key, **key}
+    digest = hashlib.sha256(json.dumps({"kind": kind, **key}, sort_keys=True).encode()).hexdigest()[:20]
+    path = folder / f"{kind}-{digest}.json"
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))["result"], None
+    started = time.perf_counter()
+    result = compute()
+    seconds = round(time.perf_counter() - started, 1)
+    atomic_write_json(path, {"key": {"kind": kind, **key}, "seconds": seconds, "result": result})
+    return result, seconds
+
+
+def _generation(config: Config, lm: LanguageModel, model_name: str, template, pool, dev, cached, run: Run) -> list:
+    """Accuracy and unparseable answers of generated labels, for each decoding setting."""
+    subset = dev[:config.generation_num_dev]
+    demos = demonstrations(Cell(config.generation_k, "balanced", config.seed, config.order), pool)
+    prompts = [sum(encode_prompt(lm, build_prompt(template, demos, item.sentence)), []) for item in subset]
+    rows = []
+    for settings in config.decoding:
+        answers, seconds = cached("generation", {"k": config.generation_k, "n": len(subset), **asdict(settings)},
+                                  partial(generate_answers, lm.model, lm.tokenizer, prompts, settings, lm.pad_id,
+                                          config.batch_size, config.seed))
+        parsed = [parse_answer(answer, template.labels) for answer in answers]
+        correct = sum(p == item.label for p, item in zip(parsed, subset, strict=True))
+        rows.append({"model": model_name, "decoding": settings.name, "k": config.generation_k,
+                     "accuracy": correct / len(subset), "unparseable": sum(p is None for p in parsed),
+                     "n": len(subset), "examples": answers[:5]})
+        run.log(f"hw9: {model_name} generation {settings.name}: accuracy {correct / len(subset):.3f}, "
+                f"{rows[-1]['unparseable']} of {len(subset)} unparseable, e.g. {answers[:3]}")
+    return rows
+
+
+def _add_curves(curves: dict, rows: list, model_name: str, multiple: bool) -> None:
+    zero = [row for row in rows if row["model"] == model_name and row["k"] == 0]
+    for strategy in sorted({row["strategy"] for row in rows if row["strategy"] != "none"}):
+        points = sorted(zero + [row for row in rows if row["model"] == model_name and row["strategy"] == strategy],
+                        key=lambda row: row["k"])
+        xs = [row["k"] for row in points]
+        label = f"{model_name}: {strategy}" if multiple else strategy
+        curves[label] = (xs, [row["accuracy"] for row in points])
+        curves[f"{label} + calibration"] = (xs, [row["calibrated"] for row in points])
+
+
+def _write_report(run: Run, config: Config, rows, random_labels, generation, curves) -> None:
+    lines = ["| model | k | strategy | accuracy | calibrated | seconds |", "|---|---|---|---|---|---|"]
+    lines += [f"| {r['model']} | {r['k']} | {r['strategy']} | {r['accuracy']:.3f} | {r['calibrated']:.3f} | "
+              f"{'cached' if r['seconds'] is None else r['seconds']} |" for r in rows]
+    if random_labels:
+        lines += ["", "Random labels (balanced demonstrations):", "",
+                  "| model | k | gold labels | random labels | gold, calibrated | random, calibrated |",
+                  "|---|---|---|---|---|---|"]
+        for r in random_labels:
+            twin = next((g for g in rows if g["model"] == r["model"] and g["k"] == r["k"]
+                         and g["strategy"] == "balanced"), None)
+            gold_text = f"{twin['accuracy']:.3f} | " if twin else "n/a | "
+            gold_cal = f"{twin['calibrated']:.3f} | " if twin else "n/a | "
+            lines.append(f"| {r['model']} | {r['k']} | {gold_text}{r['accuracy']:.3f} | {gold_cal}"
+                         f"{r['calibrated']:.3f} |")
+    if generation:
+        lines += ["", "Generation (balanced demonstrations):", "",
+                  "| model | decoding | k | accuracy | unparseable |", "|---|---|---|---|---|"]
+        lines += [f"| {g['model']} | {g['decoding']} | {g['k']} | {g['accuracy']:.3f} | "
+                  f"{g['unparseable']} of {g['n']} |" for g in generation]
+    atomic_write_text(run.path("accuracy.md"), "\n".join(lines) + "\n")
+    if curves and len(next(iter(curves.values()))[0]) > 1:
+        plot_curves(curves, run.path("accuracy_vs_k.png"), xlabel="k (demonstrations)", ylabel="accuracy",
+                    title=f"SST-2 dev ({config.template} template)")
+
+
+def _metrics(rows, random_labels, generation, num_dev: int) -> dict[str, Any]:
+    best = max(rows, key=lambda r: max(r["accuracy"], r["calibrated"]))
+    summary = [summary_row(f"SST-2 dev ({num_dev})", f"best accuracy (k={best['k']} {best['strategy']}, "
+                           f"{'calibrated' if best['calibrated'] >= best['accuracy'] else 'uncalibrated'})",
+                           round(max(best["accuracy"], best["calibrated"]), 4))]
+    zero = next((r for r in rows if r["k"] == 0), None)
+    if zero:
+        summary.append(summary_row(f"SST-2 dev ({num_dev})", "k=0 accuracy -> calibrated",
+                                   f"{zero['accuracy']:.3f} -> {zero['calibrated']:.3f}"))
+    return {"grid": rows, "random_labels": random_labels, "generation": generation, "best": best,
+            "summary": summary, "accuracy_table": np.round([[r["k"], r["accuracy"], r["calibrated"]] for r in rows],
+                                                           4).tolist()}
+
+
+if __name__ == "__main__":
+    run_cli("hw9_icl", Config, main)

@@ -1,0 +1,52 @@
+"""hw9 end to end on the tiny model and a tiny data folder: base and chat model, cached cells; loading
+errors that name the fix."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from common.run import execute
+from hw9_icl.models import label_token_ids, load_language_model
+from hw9_icl.run import Config, main
+
+
+@pytest.mark.task_run
+@pytest.mark.points(2)
+def test_run_end_to_end_with_cache(tiny_model_dirs, tiny_data, tmp_path) -> None:
+    config = Config(data=tiny_data, model_path=str(tiny_model_dirs["base"]),
+                    instruct_model_path=str(tiny_model_dirs["chat"]), ks=[0, 2], strategies=["random", "balanced"],
+                    pool_size=0, min_words=1, random_labels_ks=[2], generation_num_dev=2, batch_size=2,
+                    cache_dir=tmp_path / "cells")
+    metrics = execute("hw9_icl", config, main, runs_root=tmp_path / "runs", run_id="a")
+    grid = metrics["grid"]
+    assert {(row["model"], row["k"], row["strategy"]) for row in grid} == {
+        (model, k, strategy) for model in ("base", "chat (chat)") for k, strategy in
+        ((0, "none"), (2, "random"), (2, "balanced"))}, f"unexpected grid {grid}"
+    assert all(0 <= row["accuracy"] <= 1 and 0 <= row["calibrated"] <= 1 for row in grid)
+    assert len(metrics["random_labels"]) == 2 and len(metrics["generation"]) == 4
+    run_dir = tmp_path / "runs/hw9_icl/a"
+    assert (run_dir / "accuracy.md").is_file() and (run_dir / "accuracy_vs_k.png").is_file()
+    again = execute("hw9_icl", config, main, runs_root=tmp_path / "runs", run_id="b")
+    assert all(row["seconds"] is None for row in again["grid"]), "a rerun must read every cell from the cache"
+    assert [r["accuracy"] for r in again["grid"]] == [r["accuracy"] for r in grid]
+    saved = json.loads((tmp_path / "runs/hw9_icl/b/metrics.json").read_text())
+    assert saved["summary"], "metrics.json must carry the summary rows"
+
+
+@pytest.mark.task_run
+@pytest.mark.points(1)
+def test_loading_errors_name_the_fix(tiny_model_dirs, tiny_lm, tmp_path) -> None:
+    no_tokenizer = tmp_path / "weights-only"
+    shutil.copytree(tiny_model_dirs["base"], no_tokenizer,
+                    ignore=shutil.ignore_patterns("tokenizer*", "special_tokens*", "chat_template*"))
+    with pytest.raises(FileNotFoundError, match="tokenizer"):
+        load_language_model(no_tokenizer)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_language_model(tmp_path / "missing")
+    with pytest.raises(ValueError, match="chat template"):
+        load_language_model(tiny_model_dirs["base"], chat="yes")
+    with pytest.raises(ValueError, match="tokenises to nothing"):
+        label_token_ids(tiny_lm, (" negative", ""))
+    assert load_language_model(tiny_model_dirs["chat"]).chat and not tiny_lm.chat, "chat template => instruct"

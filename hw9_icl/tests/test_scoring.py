@@ -1,0 +1,78 @@
+"""hw9 scoring on a tiny random OLMo-2-shaped model: label log-probabilities against a hand computation,
+multi-token label words, and the batched, prefix-cached and naive paths agreeing."""
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from hw9_icl.models import encode_prompt, label_token_ids
+from hw9_icl.prompts import Demonstration, Template, build_prompt
+from hw9_icl.scoring import label_log_probs, score_batched, score_naive, score_with_prefix_cache
+
+REVIEW = Template("review", "", "Review: {sentence}\nSentiment:", "\n\n", (" negative", " positive"))
+DEMOS = [Demonstration("a gripping , funny film", 1), Demonstration("dull and far too long", 0)]
+QUERIES = ["witty", "a tedious mess with no redeeming qualities at all", "charming story", "no", "boring , dull film"]
+
+
+@pytest.mark.task_score
+@pytest.mark.points(2)
+def test_label_log_probs_by_hand() -> None:
+    # two positions over a vocabulary of 3: log softmax([0, 1, 2])[2] + log softmax([3, 0, 0])[0]
+    logits = torch.tensor([[[0.0, 1.0, 2.0], [3.0, 0.0, 0.0]]])
+    expected = (2 - math.log(1 + math.e + math.e ** 2)) + (3 - math.log(math.e ** 3 + 2))
+    got = label_log_probs(logits, torch.tensor([2, 0]))
+    assert got.shape == (1,), f"expected shape (1,) but got {tuple(got.shape)}"
+    assert got.item() == pytest.approx(expected, rel=1e-6), f"expected {expected} but got {got.item()}"
+    big = label_log_probs(torch.tensor([[[1000.0, 0.0]]]), torch.tensor([1]))
+    assert big.item() == pytest.approx(-1000.0), f"must be stable for large logits, got {big.item()}"
+
+
+@pytest.mark.task_score
+@pytest.mark.points(2)
+def test_scores_equal_a_hand_computation_on_the_tiny_model(tiny_lm) -> None:
+    prefix, query = encode_prompt(tiny_lm, build_prompt(REVIEW, DEMOS, "witty"))
+    labels = label_token_ids(tiny_lm, REVIEW.labels)
+    got = score_naive(tiny_lm.model, [prefix + query], labels)
+    for j, label in enumerate(labels):
+        expected, context = 0.0, prefix + query
+        for token in label:  # one forward pass per label token: log p(token | everything before it)
+            with torch.no_grad():
+                last = tiny_lm.model(input_ids=torch.tensor([context])).logits[0, -1].double()
+            expected += (last[token] - torch.logsumexp(last, dim=0)).item()
+            context = context + [token]
+        assert got[0, j].item() == pytest.approx(expected, abs=1e-4), f"label {j}: expected {expected}, got {got[0, j]}"
+
+
+@pytest.mark.task_score
+@pytest.mark.points(2)
+def test_multi_token_label_words_are_summed(tiny_lm) -> None:
+    labels = label_token_ids(tiny_lm, (" lukewarm", " extraordinary"))
+    assert min(map(len, labels)) > 1, f"the test needs multi-token label words, got {labels}"
+    ids = sum(encode_prompt(tiny_lm, build_prompt(REVIEW, DEMOS, "witty")), [])
+    with torch.no_grad():
+        for j, label in enumerate(labels):
+            logits = tiny_lm.model(input_ids=torch.tensor([ids + label])).logits[0].double()  # (T, V)
+            log_probs = torch.log_softmax(logits, dim=-1)
+            expected = sum(log_probs[len(ids) - 1 + i, token].item() for i, token in enumerate(label))
+            got = score_naive(tiny_lm.model, [ids], [label])[0, 0].item()
+            assert got == pytest.approx(expected, abs=1e-4), f"label {j}: expected {expected} but got {got}"
+
+
+@pytest.mark.task_score
+@pytest.mark.points(3)
+@pytest.mark.parametrize("label_words", [(" negative", " positive"), (" lukewarm", " ok", " extraordinary")])
+@pytest.mark.parametrize("chat", [False, True])
+def test_batched_and_cached_paths_agree_with_naive(tiny_lm, tiny_chat_lm, label_words, chat) -> None:
+    lm = tiny_chat_lm if chat else tiny_lm
+    labels = label_token_ids(lm, label_words)
+    encoded = [encode_prompt(lm, build_prompt(REVIEW, DEMOS, query)) for query in QUERIES]
+    prefix = encoded[0][0]
+    assert all(item[0] == prefix for item in encoded), "the demonstrations' prefix is shared"
+    naive = score_naive(lm.model, [p + q for p, q in encoded], labels)
+    batched = score_batched(lm.model, [p + q for p, q in encoded], labels, lm.pad_id, batch_size=2)
+    cached = score_with_prefix_cache(lm.model, prefix, [q for _, q in encoded], labels, lm.pad_id, batch_size=3)
+    assert naive.shape == (len(QUERIES), len(labels))
+    assert torch.allclose(batched, naive, atol=1e-4), f"batched:\n{batched}\nnaive:\n{naive}"
+    assert torch.allclose(cached, naive, atol=1e-4), f"prefix cache:\n{cached}\nnaive:\n{naive}"
