@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from common.bench_results import write_bench_results
 from common.data import read_ptb
-from common.fileio import atomic_write_json, atomic_write_text
 from common.run import REPO_ROOT
 from common.skipgram import SkipGramData
 from common.skipgram_run import train_skipgram
@@ -36,7 +36,6 @@ from common.vocabulary import Vocabulary
 from common.word_vectors import WordVectors, wordsim_spearman
 from hw2_word2vec.sgns import SGNSModel
 
-RESULTS_DIR = REPO_ROOT / "bench" / "results"
 SPEED_TARGET = 0.5        # ours / gensim words per second
 SPEARMAN_TOLERANCE = 0.03
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -117,10 +116,8 @@ def write_results(args: argparse.Namespace, results: list[dict[str, Any]]) -> No
     lines += ["", f"Targets: ours / gensim >= {SPEED_TARGET}; |Spearman ours - gensim| <= {SPEARMAN_TOLERANCE}. "
               "Words/s = in-vocabulary PTB train tokens x epochs / training seconds (vocabulary building excluded "
               "for both); the best of the alternating rounds.", ""]
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(RESULTS_DIR / "hw2.json", payload)
-    atomic_write_text(RESULTS_DIR / "hw2.md", "\n".join(lines))
     print("\n".join(lines))
+    write_bench_results("hw2", payload, "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,11 +31,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from common.fileio import atomic_write_json, atomic_write_text
-from common.run import REPO_ROOT
+from common.bench_results import write_bench_results
 from hw3_edugrad.edugrad import Tensor, nn, ops, optim
 
-RESULTS_DIR = REPO_ROOT / "bench" / "results"
 MLP_TARGET = 1.0        # edugrad step time / torch step time
 
 
@@ -260,11 +258,9 @@ def main(argv: list[str] | None = None) -> int:
         results["word2vec"] = bench_word2vec()
     else:
         print("(c) word2vec vs hw2's numpy: skipped (instructor-only, needs hw2's reference solution)", flush=True)
-    atomic_write_json(RESULTS_DIR / "hw3.json", results)
     markdown = to_markdown(results)
-    atomic_write_text(RESULTS_DIR / "hw3.md", markdown)
     print(markdown)
-    print(f"wrote {RESULTS_DIR / 'hw3.json'} and {RESULTS_DIR / 'hw3.md'}")
+    write_bench_results("hw3", results, markdown)
     return 0
 
 

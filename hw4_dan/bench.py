@@ -24,15 +24,14 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_info, threadpool_limits
 
+from common.bench_results import BENCH_RESULTS, write_bench_results
 from common.config import load_config
-from common.fileio import atomic_write_json, atomic_write_text
 from common.run import REPO_ROOT
 from hw4_dan.dan import DAN, classification_loss, word_dropout
 from hw4_dan.data import NUM_CLASSES, build_vocabulary, encode, load_sst
 from hw4_dan.run import Config
 from hw4_dan.train import Optimizers, padded_batches
 
-RESULTS = REPO_ROOT / "bench" / "results"
 Batch = tuple[np.ndarray, np.ndarray, np.ndarray]  # indices [B, T], kept-token mask [B, T], labels [B]
 
 
@@ -177,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--view", choices=sorted(NUM_CLASSES), default="sst2")
     parser.add_argument("--rounds", type=int, default=3, help="epochs timed per implementation")
     parser.add_argument("--threads", type=int, default=1, help="threads for numpy's BLAS and for torch alike")
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, default=BENCH_RESULTS)
     args = parser.parse_args(argv)
     if args.threads < 1 or args.rounds < 1:
         parser.error("--threads and --rounds must be >= 1")
@@ -192,9 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     with threadpool_limits(limits=args.threads):
         env["blas"] = [{k: info.get(k) for k in ("internal_api", "num_threads")} for info in threadpool_info()]
         result = run_benchmark(config, args.view, args.rounds)
-    atomic_write_json(args.out / "hw4.json", {"environment": env, **result})
-    atomic_write_text(args.out / "hw4.md", to_markdown(result, env))
-    print(to_markdown(result, env))
+    markdown = to_markdown(result, env)
+    print(markdown)
+    write_bench_results("hw4", {"environment": env, **result}, markdown, folder=args.out)
     return 0
 
 

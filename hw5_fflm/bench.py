@@ -28,12 +28,10 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from common.fileio import atomic_write_json, atomic_write_text
-from common.run import REPO_ROOT
+from common.bench_results import write_bench_results
 from hw3_edugrad.edugrad import Tensor, ops
 from hw5_fflm.model import FeedForwardLM
 
-RESULTS_DIR = REPO_ROOT / "bench" / "results"
 TARGET = 1.0  # edugrad time / torch time for forward + backward of one batch
 SHAPE = dict(batch=512, context_size=5, embedding_dim=128, hidden_dim=300, vocab_size=10_001)
 
@@ -159,11 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{1000 * s['edugrad loss']:.1f} ms | {1000 * s['torch loss']:.1f} ms | {loss_ratio:.3f} | - | - |", "",
         f"Checks: the two losses differ by {result['loss_difference']:.1e}; the output layer's gradients by at most "
         f"{result['output_gradient_difference']:.1e}. Medians of {args.rounds} interleaved rounds.", ""])
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(RESULTS_DIR / "hw5.json", results)
-    atomic_write_text(RESULTS_DIR / "hw5.md", markdown)
     print(markdown)
-    print(f"wrote {RESULTS_DIR / 'hw5.json'} and {RESULTS_DIR / 'hw5.md'}")
+    write_bench_results("hw5", results, markdown)
     return 0
 
 

@@ -32,15 +32,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from common.fileio import atomic_write_json, atomic_write_text
-from common.run import REPO_ROOT
+from common.bench_results import write_bench_results
 from common.torch_utils import TrainStep
 from hw6_rnn.data import load_lm_corpus
 from hw6_rnn.layers import FusedRNN, StackedRNN
 from hw6_rnn.lm import RNNLanguageModel, batchify, bptt_windows
 from hw6_rnn.train import train_lm_epoch
 
-RESULTS_DIR = REPO_ROOT / "bench" / "results"
 SPEED_TARGET = 1.0
 CHUNK = 5                 # windows per turn when the two language models alternate
 # name -> (embedding = hidden, layers, dropout, tied, batch, bptt, lr, clip)
@@ -186,9 +184,7 @@ def write_results(args: argparse.Namespace, lm: dict[str, Any], layer: dict[str,
               f"| {layer['shape']} | {layer['ours_ms']} | {layer['torch_ms']} | {layer['ours_over_torch']} |", "",
               "The hand-written layer runs one Python-level cell step per time step (about 10 small kernels "
               "each); nn.LSTM runs the whole recurrence in one C++ call. Reported, no target."]
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(RESULTS_DIR / "hw6.json", payload)
-    atomic_write_text(RESULTS_DIR / "hw6.md", "\n".join(lines) + "\n")
+    write_bench_results("hw6", payload, "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,7 +204,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"LSTM layer {layer['shape']}: yours {layer['ours_ms']} ms, nn.LSTM {layer['torch_ms']} ms "
           f"({layer['ours_over_torch']}x)")
     write_results(args, lm, layer)
-    print(f"wrote {RESULTS_DIR / 'hw6.json'} and {RESULTS_DIR / 'hw6.md'}")
     return 0
 
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import torch
 
+from common.bench_results import write_bench_results
 from common.config import load_config
 from common.data import read_multi30k
-from common.fileio import atomic_write_json, atomic_write_text
 from common.run import REPO_ROOT
 from common.seed import seed_everything
 from hw7_seq2seq.data import build_vocabularies, encode_source
@@ -36,7 +36,6 @@ from hw7_seq2seq.run import Config
 from hw7_seq2seq.train import translate_sources
 from hw7_seq2seq.translate import Translator
 
-RESULTS_DIR = REPO_ROOT / "bench" / "results"
 SPEED_TARGET = 5.0
 
 
@@ -101,9 +100,7 @@ def write_results(args: argparse.Namespace, description: str, rows: list[dict[st
         lines.append(f"| {name} | {row['batched_sentences_per_s']} | {row['single_sentences_per_s']} | "
                      f"{row['speedup']}x | {row['differing_outputs']} | {row['mean_output_tokens']} |")
     lines += ["", f"Target: batched beam 5 >= {SPEED_TARGET}x one sentence at a time, with identical outputs."]
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(RESULTS_DIR / "hw7.json", payload)
-    atomic_write_text(RESULTS_DIR / "hw7.md", "\n".join(lines) + "\n")
+    write_bench_results("hw7", payload, "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,7 +123,6 @@ def main(argv: list[str] | None = None) -> int:
               f"{row['single_sentences_per_s']} sentences/s ({row['speedup']}x), "
               f"{row['differing_outputs']} differing outputs", flush=True)
     write_results(args, description, rows)
-    print(f"wrote {RESULTS_DIR / 'hw7.json'} and {RESULTS_DIR / 'hw7.md'}")
     return 0 if all(row["differing_outputs"] == 0 for row in rows) else 1
 
 

@@ -25,16 +25,14 @@ from typing import Any
 
 import torch
 
-from common.fileio import atomic_write_json, atomic_write_text
+from common.bench_results import write_bench_results
 from common.resources import find_model
-from common.run import REPO_ROOT
 from common.seed import seed_everything
 from hw8_transformer.data import load_sst2, make_loader, tokenize_split
 from hw8_transformer.distributed import Process
 from hw8_transformer.export import from_sequence_classification
 from hw8_transformer.train import TrainSettings, evaluate, fit
 
-RESULTS_DIR = REPO_ROOT / "bench" / "results"
 SPEED_TARGET = 1.5
 
 
@@ -181,10 +179,8 @@ def write_results(args: argparse.Namespace, measured: dict[str, Any]) -> None:
     lines += ["", f"Target: ours >= {SPEED_TARGET}x Trainer's training examples/s (Trainer with its defaults: random "
               "batches, dynamic padding). Examples/s = examples / wall seconds of `fit` updates (ours) or "
               "`trainer.train()` (Trainer, set-up included); the best of the alternating rounds.", ""]
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(RESULTS_DIR / "hw8.json", payload)
-    atomic_write_text(RESULTS_DIR / "hw8.md", "\n".join(lines))
     print("\n".join(lines))
+    write_bench_results("hw8", payload, "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> int:

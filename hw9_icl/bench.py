@@ -24,14 +24,12 @@ from typing import Any
 
 import torch
 
-from common.fileio import atomic_write_json, atomic_write_text
-from common.run import REPO_ROOT
+from common.bench_results import write_bench_results
 from hw9_icl.evaluate import Cell, demonstrations, load_data
 from hw9_icl.models import encode_prompt, label_token_ids, load_language_model
 from hw9_icl.prompts import build_prompt, load_template
 from hw9_icl.scoring import label_log_probs, score_batched, score_with_prefix_cache
 
-RESULTS_DIR = REPO_ROOT / "bench" / "results"
 NAIVE_TARGET = 5.0
 BATCHED_TARGET_AT_K8 = 3.0
 
@@ -114,10 +112,8 @@ def write_results(args: argparse.Namespace, rows: list[dict[str, Any]], model_na
                      f"{difference} |")
     lines += ["", f"Targets: cached / naive >= {NAIVE_TARGET}; at k = 8 cached / batched >= {BATCHED_TARGET_AT_K8}. "
               "One run per method; the machine is shared, so compare ratios rather than absolute speeds.", ""]
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(RESULTS_DIR / "hw9.json", payload)
-    atomic_write_text(RESULTS_DIR / "hw9.md", "\n".join(lines))
     print("\n".join(lines))
+    write_bench_results("hw9", payload, "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> None:
