@@ -14,7 +14,8 @@ TORCH_ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh}
 def torch_masked_average(embeddings: torch.Tensor, mask: np.ndarray) -> torch.Tensor:
     """[B, T, d] and a [B, T] bool mask -> [B, d], the mean over the True positions (the reference):
     one sentence at a time, the mean of the rows its mask selects."""
-    return torch.stack([sentence[torch.from_numpy(keep)].mean(dim=0) for sentence, keep in zip(embeddings, mask)])
+    rows = [sentence[torch.from_numpy(keep)].mean(dim=0) for sentence, keep in zip(embeddings, mask, strict=True)]
+    return torch.stack(rows)
 
 
 def torch_dan_logits(model: DAN, indices: np.ndarray, mask: np.ndarray, dtype=torch.float64):
