@@ -154,6 +154,8 @@ def build_release(root: Path, hw_name: str | None = None) -> Release:
             data = (root / rel).read_bytes()
             if rel.endswith(".py"):
                 data = unmark(data.decode("utf-8")).encode("utf-8")
+            elif rel == f"{top}/README.md":
+                data = reference_banner(top, release.stubbed).encode("utf-8") + data
             release.files[rel] = OutFile(data, os.access(root / rel, os.X_OK))
         elif reason is None:
             release.files[rel] = release_file(root, rel, top, release, homeworks.get(top))
@@ -166,6 +168,13 @@ def build_release(root: Path, hw_name: str | None = None) -> Release:
             release.hidden_names |= hidden_test_names((root / rel).read_text(encoding="utf-8"), rel)
     release.files["README.md"] = OutFile(student_readme(root, homeworks, release).encode("utf-8"))
     return release
+
+
+def reference_banner(reference: str, stubbed: list[str]) -> str:
+    """The note above a reference homework's handout: solved code, its tests and grading not in this release."""
+    return (f"> **Reference code in this release.** `{reference}` ships solved, for {', '.join(stubbed)} to build on. "
+            "Its tests are not included, so the test files, grading table and `make` targets named in this handout "
+            "do not apply here; nothing in this folder is graded.\n\n")
 
 
 def student_readme(root: Path, homeworks: dict[str, Homework], release: Release) -> str:

@@ -212,6 +212,10 @@ def test_reference_homeworks_keep_no_todo_hint_above_solved_code(releases, hw):
             if rel.startswith(reference + "/") and rel.endswith(".py"):
                 hints = [line.strip() for line in item.data.decode().splitlines() if line.strip().startswith("# TODO")]
                 assert not hints, f"{hw} release: {rel} is solved reference code but keeps TODO hints: {hints[:3]}"
+        handout = releases[hw].files[f"{reference}/README.md"].data.decode()
+        assert handout.startswith("> **Reference code in this release.**"), (
+            f"{hw} release: {reference}/README.md names tests the release leaves out; expected the reference note "
+            f"first, got {handout[:80]!r}")
 
 
 @pytest.fixture(scope="module")
