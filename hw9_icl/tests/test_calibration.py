@@ -16,7 +16,9 @@ def test_content_free_inputs_become_uniform() -> None:
     calibrated = calibrate(content_free, content_free)
     assert calibrated.shape == (1, 3)
     expected = torch.full((1, 3), -math.log(3))
-    assert torch.allclose(calibrated, expected, atol=1e-6), f"expected uniform {expected} but got {calibrated}"
+    assert torch.allclose(calibrated, expected, atol=1e-6), (
+        f"calibrating the content-free input itself divides its bias out (q ∝ p / p_cf = 1): expected uniform "
+        f"log(1/3) = {expected.tolist()} but got {calibrated.tolist()}")
     several = torch.log(torch.tensor([[0.9, 0.1], [0.5, 0.5], [0.7, 0.3]]))
     mean = torch.softmax(several, -1).mean(0, keepdim=True).log()
     got = calibrate(mean, several).exp()
