@@ -34,9 +34,9 @@ def get_k_examples(
               ``rng = np.random.default_rng(seed)`` is used for all draws, classes in increasing order.
     nearest:  cosine similarity of `query_vector` [d] with each row of `train_vectors` [N, d]; the k most
               similar, ordered from least to most similar (the nearest sits next to the test review);
-              ties broken by the lower index. `seed` is not used.
-    Raises ValueError when k is negative or larger than what `train` (or a class of it) holds, and when
-    ``nearest`` is asked for without vectors.
+              of equally similar examples the lower index counts as the more similar. `seed` is not used.
+    Raises ValueError when k is negative or larger than what `train` (or a class of it) holds (the message
+    names the class), and when ``nearest`` is asked for without vectors.
     """
     if k < 0 or k > len(train):
         raise ValueError(f"k = {k} demonstrations asked for, but the training pool has {len(train)} examples; "

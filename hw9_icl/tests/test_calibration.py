@@ -16,7 +16,9 @@ def test_content_free_inputs_become_uniform() -> None:
     calibrated = calibrate(content_free, content_free)
     assert calibrated.shape == (1, 3)
     expected = torch.full((1, 3), -math.log(3))
-    assert torch.allclose(calibrated, expected, atol=1e-6), f"expected uniform {expected} but got {calibrated}"
+    assert torch.allclose(calibrated, expected, atol=1e-6), (
+        f"calibrating the content-free input itself divides its bias out (q ∝ p / p_cf = 1): expected uniform "
+        f"log(1/3) = {expected.tolist()} but got {calibrated.tolist()}")
     several = torch.log(torch.tensor([[0.9, 0.1], [0.5, 0.5], [0.7, 0.3]]))
     mean = torch.softmax(several, -1).mean(0, keepdim=True).log()
     got = calibrate(mean, several).exp()
@@ -26,9 +28,10 @@ def test_content_free_inputs_become_uniform() -> None:
 @pytest.mark.task_calibrate
 @pytest.mark.points(2)
 def test_calibration_by_hand() -> None:
-    # p = (0.8, 0.2), p_cf = (0.9, 0.1): q ∝ (0.8/0.9, 0.2/0.1) = (0.889, 2) -> (0.3077, 0.6923)
     got = calibrate(torch.log(torch.tensor([[0.8, 0.2]])), torch.log(torch.tensor([[0.9, 0.1]]))).exp()
     expected = torch.tensor([[8 / 9, 2.0]]) / (8 / 9 + 2)
-    assert torch.allclose(got, expected, atol=1e-6), f"expected {expected} but got {got}"
+    assert torch.allclose(got, expected, atol=1e-6), (
+        f"p = (0.8, 0.2), p_cf = (0.9, 0.1): expected q ∝ p / p_cf = (0.8/0.9, 0.2/0.1), renormalised "
+        f"{expected.tolist()}, but got {got.tolist()} (the exp of calibrate's output)")
     shifted = calibrate(torch.log(torch.tensor([[0.8, 0.2]])) - 5, torch.log(torch.tensor([[0.9, 0.1]])) + 1).exp()
     assert torch.allclose(shifted, expected, atol=1e-6), "adding a constant to a row of scores must not matter"

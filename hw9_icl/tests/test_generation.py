@@ -1,11 +1,11 @@
-"""hw9 generation: parsing answers (unparseable -> None) and decoding on the tiny model."""
+"""hw9 generation: parsing answers (unparseable -> None); decoding on the tiny model (given code)."""
 from __future__ import annotations
 
 import pytest
 
 from hw9_icl.generation import DecodingSettings, generate_answers, parse_answer
 from hw9_icl.models import encode_prompt
-from hw9_icl.prompts import Template, build_prompt
+from hw9_icl.prompts import Prompt
 
 LABELS = (" negative", " positive")
 
@@ -21,11 +21,10 @@ def test_parse_answer(text: str, expected) -> None:
     assert got == expected, f"parse_answer({text!r}) expected {expected} but got {got}"
 
 
-@pytest.mark.task_run
-@pytest.mark.points(1)
+@pytest.mark.points(0)  # given code
 def test_generation_greedy_is_deterministic_and_sampling_is_seeded(tiny_lm) -> None:
-    template = Template("review", "", "Review: {sentence}\nSentiment:", "\n\n", LABELS)
-    prompts = [sum(encode_prompt(tiny_lm, build_prompt(template, [], text)), []) for text in ("witty", "a dull film")]
+    prompts = [sum(encode_prompt(tiny_lm, Prompt("", f"Review: {text}\nSentiment:")), [])
+               for text in ("witty", "a dull film")]
     greedy = DecodingSettings("greedy", max_new_tokens=2)
     first = generate_answers(tiny_lm.model, tiny_lm.tokenizer, prompts, greedy, tiny_lm.pad_id, batch_size=1)
     batched = generate_answers(tiny_lm.model, tiny_lm.tokenizer, prompts, greedy, tiny_lm.pad_id, batch_size=2)

@@ -8,7 +8,7 @@ import torch
 from hw9_icl.calibration import calibrate
 from hw9_icl.generation import parse_answer
 from hw9_icl.models import encode_prompt, label_token_ids
-from hw9_icl.prompts import Demonstration, Template, build_prompt
+from hw9_icl.prompts import Demonstration, Prompt, Template, build_prompt
 from hw9_icl.scoring import label_log_probs, score_naive, score_with_prefix_cache
 from hw9_icl.selection import get_k_examples
 
@@ -51,10 +51,10 @@ def test_label_log_probs_matches_torch_on_random_logits() -> None:
 @pytest.mark.task_score
 @pytest.mark.points(1)
 def test_cached_path_with_batch_size_one_on_the_chat_model(tiny_chat_lm) -> None:
-    template = Template("r", "Say it.\n", "Review: {sentence}\nSentiment:", "\n\n", (" lukewarm", " fine"))
-    demos = [Demonstration("a film", 1)]
-    encoded = [encode_prompt(tiny_chat_lm, build_prompt(template, demos, q)) for q in ("ab", "a longer review here")]
-    labels = label_token_ids(tiny_chat_lm, template.labels)
+    prompts = [Prompt("Say it.\nReview: a film\nSentiment: fine\n\n", f"Review: {q}\nSentiment:")
+               for q in ("ab", "a longer review here")]  # written out by hand: the test needs label_log_probs alone
+    encoded = [encode_prompt(tiny_chat_lm, prompt) for prompt in prompts]
+    labels = label_token_ids(tiny_chat_lm, (" lukewarm", " fine"))
     naive = score_naive(tiny_chat_lm.model, [p + q for p, q in encoded], labels)
     cached = score_with_prefix_cache(tiny_chat_lm.model, encoded[0][0], [q for _, q in encoded], labels,
                                      tiny_chat_lm.pad_id, batch_size=1)

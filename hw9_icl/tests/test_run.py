@@ -1,5 +1,5 @@
 """hw9 end to end on the tiny model and a tiny data folder: base and chat model, cached cells; loading
-errors that name the fix."""
+errors that name the fix (given code)."""
 from __future__ import annotations
 
 import json
@@ -35,8 +35,7 @@ def test_run_end_to_end_with_cache(tiny_model_dirs, tiny_data, tmp_path) -> None
     assert saved["summary"], "metrics.json must carry the summary rows"
 
 
-@pytest.mark.task_run
-@pytest.mark.points(1)
+@pytest.mark.points(0)  # given code
 def test_loading_errors_name_the_fix(tiny_model_dirs, tiny_lm, tmp_path) -> None:
     no_tokenizer = tmp_path / "weights-only"
     shutil.copytree(tiny_model_dirs["base"], no_tokenizer,

@@ -1,5 +1,6 @@
 """hw9 scoring on a tiny random OLMo-2-shaped model: label log-probabilities against a hand computation,
-multi-token label words, and the batched, prefix-cached and naive paths agreeing."""
+multi-token label words, and the batched, prefix-cached and naive paths agreeing. The prompts are written
+out by hand, so these tests need label_log_probs alone."""
 from __future__ import annotations
 
 import math
@@ -8,32 +9,40 @@ import pytest
 import torch
 
 from hw9_icl.models import encode_prompt, label_token_ids
-from hw9_icl.prompts import Demonstration, Template, build_prompt
+from hw9_icl.prompts import Prompt
 from hw9_icl.scoring import label_log_probs, score_batched, score_naive, score_with_prefix_cache
 
-REVIEW = Template("review", "", "Review: {sentence}\nSentiment:", "\n\n", (" negative", " positive"))
-DEMOS = [Demonstration("a gripping , funny film", 1), Demonstration("dull and far too long", 0)]
+LABEL_WORDS = (" negative", " positive")
 QUERIES = ["witty", "a tedious mess with no redeeming qualities at all", "charming story", "no", "boring , dull film"]
+
+
+def review_prompt(query: str) -> Prompt:
+    """The 'review' template's 2-shot prompt for `query`, written out by hand."""
+    return Prompt("Review: a gripping , funny film\nSentiment: positive\n\n"
+                  "Review: dull and far too long\nSentiment: negative\n\n", f"Review: {query}\nSentiment:")
 
 
 @pytest.mark.task_score
 @pytest.mark.points(2)
 def test_label_log_probs_by_hand() -> None:
-    # two positions over a vocabulary of 3: log softmax([0, 1, 2])[2] + log softmax([3, 0, 0])[0]
     logits = torch.tensor([[[0.0, 1.0, 2.0], [3.0, 0.0, 0.0]]])
     expected = (2 - math.log(1 + math.e + math.e ** 2)) + (3 - math.log(math.e ** 3 + 2))
     got = label_log_probs(logits, torch.tensor([2, 0]))
     assert got.shape == (1,), f"expected shape (1,) but got {tuple(got.shape)}"
-    assert got.item() == pytest.approx(expected, rel=1e-6), f"expected {expected} but got {got.item()}"
+    assert got.item() == pytest.approx(expected, rel=1e-6), (
+        f"logits [[[0, 1, 2], [3, 0, 0]]] and label ids [2, 0]: expected log_softmax([0, 1, 2])[2] + "
+        f"log_softmax([3, 0, 0])[0] = {expected:.6f} (each log-softmax over the vocabulary, the last dimension) "
+        f"but got {got.item():.6f}")
     big = label_log_probs(torch.tensor([[[1000.0, 0.0]]]), torch.tensor([1]))
-    assert big.item() == pytest.approx(-1000.0), f"must be stable for large logits, got {big.item()}"
+    assert big.item() == pytest.approx(-1000.0), (
+        f"expected log_softmax([1000, 0])[1] = -1000 but got {big.item()}: use torch.log_softmax, not log(softmax)")
 
 
 @pytest.mark.task_score
 @pytest.mark.points(2)
 def test_scores_equal_a_hand_computation_on_the_tiny_model(tiny_lm) -> None:
-    prefix, query = encode_prompt(tiny_lm, build_prompt(REVIEW, DEMOS, "witty"))
-    labels = label_token_ids(tiny_lm, REVIEW.labels)
+    prefix, query = encode_prompt(tiny_lm, review_prompt("witty"))
+    labels = label_token_ids(tiny_lm, LABEL_WORDS)
     got = score_naive(tiny_lm.model, [prefix + query], labels)
     for j, label in enumerate(labels):
         expected, context = 0.0, prefix + query
@@ -50,7 +59,7 @@ def test_scores_equal_a_hand_computation_on_the_tiny_model(tiny_lm) -> None:
 def test_multi_token_label_words_are_summed(tiny_lm) -> None:
     labels = label_token_ids(tiny_lm, (" lukewarm", " extraordinary"))
     assert min(map(len, labels)) > 1, f"the test needs multi-token label words, got {labels}"
-    ids = sum(encode_prompt(tiny_lm, build_prompt(REVIEW, DEMOS, "witty")), [])
+    ids = sum(encode_prompt(tiny_lm, review_prompt("witty")), [])
     with torch.no_grad():
         for j, label in enumerate(labels):
             logits = tiny_lm.model(input_ids=torch.tensor([ids + label])).logits[0].double()  # (T, V)
@@ -67,7 +76,7 @@ def test_multi_token_label_words_are_summed(tiny_lm) -> None:
 def test_batched_and_cached_paths_agree_with_naive(tiny_lm, tiny_chat_lm, label_words, chat) -> None:
     lm = tiny_chat_lm if chat else tiny_lm
     labels = label_token_ids(lm, label_words)
-    encoded = [encode_prompt(lm, build_prompt(REVIEW, DEMOS, query)) for query in QUERIES]
+    encoded = [encode_prompt(lm, review_prompt(query)) for query in QUERIES]
     prefix = encoded[0][0]
     assert all(item[0] == prefix for item in encoded), "the demonstrations' prefix is shared"
     naive = score_naive(lm.model, [p + q for p, q in encoded], labels)
