@@ -83,7 +83,7 @@ def train_update(model: nn.Module, micro_batches: Sequence[dict[str, torch.Tenso
     scheduler and zero the gradients.
     """
     total = sum(len(batch["labels"]) for batch in micro_batches)
-    # TODO: accumulate, clip, step (about 14 lines)
+    # TODO: accumulate, clip, step (about 17 lines)
     # BEGIN SOLUTION
     summed = 0.0
     for i, batch in enumerate(micro_batches):
