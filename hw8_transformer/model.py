@@ -33,7 +33,7 @@ def load_encoder(path: str | Path, dtype: torch.dtype | None = None, add_pooling
 
     path = Path(path)
     if not (path / "config.json").is_file():
-        raise CheckpointError(f"{path} is not a Hugging Face checkpoint: it has no config.json. Pass --model_path "
+        raise CheckpointError(f"{path} is not a Hugging Face checkpoint: it has no config.json. Pass --model-path "
                               "with the folder that holds config.json, the weights and the tokenizer files")
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
@@ -114,8 +114,10 @@ class PretrainedClassifier(nn.Module):
 
     def set_encoder_trainable(self, trainable: bool) -> None:
         """Fine-tuning (True) or a linear probe (False): a frozen encoder gets no gradients (``.grad`` stays
-        None), is excluded from the optimizer and runs in eval mode (no dropout) even during training."""
-        # TODO: requires_grad of every encoder parameter, remember the state, reapply the mode (about 4 lines)
+        None) and runs in eval mode (no dropout) even during training. (``fit`` builds its optimizer from the
+        parameters that require a gradient, so a frozen encoder is left out of it without more code here.)"""
+        # TODO: requires_grad of every encoder parameter, remember the state in self.encoder_frozen (the given
+        # train() reads it), reapply the current mode with self.train(self.training) (about 4 lines)
         # BEGIN SOLUTION
         for parameter in self.encoder.parameters():
             parameter.requires_grad_(trainable)

@@ -6,9 +6,10 @@
     accelerate launch --multi_gpu --num_processes 4 -m hw8_transformer.run --config hw8_transformer/config.yaml
 
 Writes into ``runs/hw8_transformer/<run id>/``: ``best/`` (the best-on-dev fine-tuned checkpoint; with
-pooling cls ``transformers.pipeline("text-classification", model=...)`` loads it), ``loss.png``,
-``dev_accuracy.png``, ``confusion.png``, ``metrics.json`` (accuracies, the most confident dev
-mistakes, accuracy by sentence length, examples/s). Under torchrun only rank 0 writes.
+pooling cls ``transformers.pipeline("text-classification", model=...)`` loads it), ``loss_<mode>.png``,
+``dev_accuracy_<mode>.png``, ``confusion_<mode>.png`` (mode: probe or finetune), ``metrics.json``
+(accuracies, the most confident dev mistakes, accuracy by sentence length, examples/s). Under torchrun
+only rank 0 writes.
 """
 from __future__ import annotations
 

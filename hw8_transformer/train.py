@@ -54,7 +54,11 @@ class TrainSettings:
 
 def linear_warmup_decay(step: int, warmup_steps: int, total_steps: int) -> float:
     """Learning-rate multiplier at update `step` (0-based): rises linearly from 0 to 1 over `warmup_steps`,
-    then falls linearly to 0 at `total_steps` (transformers' ``get_linear_schedule_with_warmup``)."""
+    then falls linearly to 0 at `total_steps` (transformers' ``get_linear_schedule_with_warmup``).
+
+    So it is 0 at step 0, step / warmup_steps during the warm-up, 1 at step == warmup_steps (at step 0 when
+    there is no warm-up), and 0 from `total_steps` on.
+    """
     # TODO: the two linear pieces; never negative (about 3 lines)
     # BEGIN SOLUTION
     if step < warmup_steps:
@@ -79,7 +83,7 @@ def train_update(model: nn.Module, micro_batches: Sequence[dict[str, torch.Tenso
     scheduler and zero the gradients.
     """
     total = sum(len(batch["labels"]) for batch in micro_batches)
-    # TODO: accumulate, clip, step (about 14 lines)
+    # TODO: accumulate, clip, step (about 17 lines)
     # BEGIN SOLUTION
     summed = 0.0
     for i, batch in enumerate(micro_batches):

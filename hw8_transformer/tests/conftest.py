@@ -81,6 +81,22 @@ def sst2_data(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def no_progress_bars():
+    """Loading and tokenising bars would fill every failure's captured output; the tests never read them."""
+    import datasets
+    from transformers.utils import logging
+
+    transformers_bars, datasets_bars = logging.is_progress_bar_enabled(), datasets.is_progress_bar_enabled()
+    logging.disable_progress_bar()
+    datasets.disable_progress_bars()
+    yield
+    if transformers_bars:
+        logging.enable_progress_bar()
+    if datasets_bars:
+        datasets.enable_progress_bars()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def one_torch_thread():
     """The tiny model's matrices are far too small to share among threads: one thread is several times
     faster, above all on a busy machine (and the torchrun test starts its processes with one thread)."""

@@ -24,7 +24,10 @@ def test_masked_mean_pool_matches_a_loop_over_real_tokens():
     expected = torch.stack([hidden[b, : int(mask[b].sum())].mean(dim=0) for b in range(3)])
     got = masked_mean_pool(hidden, mask)
     assert got.shape == (3, 4), f"expected [3, 4] but got {tuple(got.shape)}"
-    torch.testing.assert_close(got, expected, msg=lambda m: f"masked mean differs from the loop: {m}")
+    wrong = [b for b in range(3) if not torch.allclose(got[b], expected[b])]
+    torch.testing.assert_close(got, expected, msg=lambda m: (
+        f"masked mean differs from the loop in rows {wrong}, which have {[int(mask[b].sum()) for b in wrong]} "
+        f"real tokens of 5 (row 1 has no padding): each row is divided by its own number of real tokens: {m}"))
 
 
 @pytest.mark.task_pooling
@@ -34,8 +37,10 @@ def test_masked_mean_pool_ignores_padding_values_and_survives_an_empty_row():
     hidden[0, 2] = 1000.0                      # a padded position must not count
     mask = torch.tensor([[1, 1, 0], [0, 0, 0]])
     got = masked_mean_pool(hidden, mask)
-    torch.testing.assert_close(got, torch.tensor([[1.0, 1.0], [0.0, 0.0]]))
-    assert torch.isfinite(got).all(), "an all-padding row must give zeros, not NaN"
+    assert torch.isfinite(got).all(), f"an all-padding row must give zeros, not NaN; got {got.tolist()}"
+    torch.testing.assert_close(got, torch.tensor([[1.0, 1.0], [0.0, 0.0]]), msg=lambda m: (
+        f"expected [[1, 1], [0, 0]] but got {got.tolist()}: row 0 holds ones at its 2 real tokens (1000 at its "
+        f"padded one), so its mean is 1 (sum over real tokens / 2); row 1 is all padding: zeros. {m}"))
 
 
 @pytest.mark.task_classifier

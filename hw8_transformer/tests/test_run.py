@@ -133,5 +133,6 @@ def test_auto_head_is_transformers_own_model_seen_as_ours(tiny_bert_dir):
     reference = AutoModelForSequenceClassification.from_pretrained(tiny_bert_dir, num_labels=2)
     reference.classifier.load_state_dict(model.classifier.state_dict())
     batch = tokenizer(["a good film", "dull and boring"], padding=True, return_tensors="pt")
-    torch.testing.assert_close(model.eval()(batch["input_ids"], batch["attention_mask"]),
-                               reference.eval()(**batch).logits)
+    model.eval()   # no dropout: the head reads the pooled state as it is (given code only, not your forward)
+    logits = model.classifier(model.pooled(batch["input_ids"], batch["attention_mask"]))
+    torch.testing.assert_close(logits, reference.eval()(**batch).logits)
