@@ -240,6 +240,16 @@ def load_checkpoint(path: str | Path, model: nn.Module, vocabularies: Mapping[st
 # Sampling
 
 
+def check_sampling_settings(temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None) -> None:
+    """Raise a ValueError naming the setting when :func:`sample_next` would refuse it (so callers can fail early)."""
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0 (0 = greedy), got {temperature}")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"top_k must be >= 1 or None, got {top_k}")
+    if top_p is not None and not 0 < top_p <= 1:
+        raise ValueError(f"top_p must be in (0, 1] or None, got {top_p}")
+
+
 def sample_next(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
                 top_p: float | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
     """Draw one index per row from ``softmax(logits / temperature)`` restricted to the top-k / top-p tokens.
@@ -249,12 +259,7 @@ def sample_next(logits: torch.Tensor, temperature: float = 1.0, top_k: int | Non
     (nucleus): keep the smallest set of most probable tokens whose probability reaches p, in (0, 1].
     Both filters may be combined (top-k first). The same generator state gives the same draws.
     """
-    if temperature < 0:
-        raise ValueError(f"temperature must be >= 0 (0 = greedy), got {temperature}")
-    if top_k is not None and top_k < 1:
-        raise ValueError(f"top_k must be >= 1 or None, got {top_k}")
-    if top_p is not None and not 0 < top_p <= 1:
-        raise ValueError(f"top_p must be in (0, 1] or None, got {top_p}")
+    check_sampling_settings(temperature, top_k, top_p)
     single = logits.dim() == 1
     logits = logits[None, :] if single else logits                     # [B, V]
     if logits.dim() != 2:

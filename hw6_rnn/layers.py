@@ -96,6 +96,7 @@ class StackedRNN(nn.Module):
     def forward(self, inputs: torch.Tensor, lengths: torch.Tensor,
                 state: State | None = None) -> tuple[torch.Tensor, State]:
         """inputs [B, T, input], lengths [B], state (tuple of [L*D, B, H]) -> (outputs [B, T, D*H], state)."""
+        check_lengths(lengths, inputs.size(0), inputs.size(1))
         finals: list[State] = []
         layer_input = inputs
         # TODO: for each layer and direction run self.layers[l * D + d] from that slice of `state`

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from common.torch_utils import sample_next
+from common.torch_utils import check_sampling_settings, sample_next
 from common.vocabulary import Vocabulary
 from hw6_rnn.cells import State
 from hw6_rnn.layers import make_rnn
@@ -118,6 +118,7 @@ def generate(model: RNNLanguageModel, vocab: Vocabulary, prompt: Sequence[str], 
         raise ValueError(f"stop_token {stop_token!r} is not in the vocabulary")
     if max_tokens < 0:
         raise ValueError(f"max_tokens must be >= 0, got {max_tokens}")
+    check_sampling_settings(temperature, top_k, top_p)
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device

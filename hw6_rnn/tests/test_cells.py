@@ -1,6 +1,8 @@
 """cells.py: ElmanCell and LSTMCell against torch.nn.RNNCell / torch.nn.LSTMCell with the same weights."""
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -38,10 +40,36 @@ def _three_steps(ours, theirs, batch=4, size=5, seed=0):
     return results
 
 
+def _one_step(cell, x, state, is_torch):
+    """One step of our cell or of torch's from `state` ((h,) or (h, c)); returns the new state as a tuple."""
+    if not is_torch:
+        return cell(x, state)[1]
+    new = cell(x, state if len(state) == 2 else state[0])
+    return tuple(new) if isinstance(new, tuple) else (new,)
+
+
+def _check_one_step(ours, theirs, seed):
+    """One step from a zero state, then from a random one, h' and c' compared separately: localises a bug."""
+    generator = torch.Generator().manual_seed(seed + 100)
+    x = torch.randn(4, 5, generator=generator, dtype=torch.float64)
+    start = tuple(torch.randn(4, ours.hidden_size, generator=generator, dtype=torch.float64)
+                  for _ in range(ours.state_size))
+    stages = ((tuple(torch.zeros_like(part) for part in start),
+               "one step from a zero state (h W_hh^T is 0: this checks the gates, b_hh and the nonlinearities)"),
+              (start, "one step from a random state (this adds the recurrent term h W_hh^T)"))
+    for state, stage in stages:
+        with torch.no_grad():
+            mine, expected = _one_step(ours, x, state, False), _one_step(theirs, x, state, True)
+        assert len(mine) == len(expected), f"expected a state of {len(expected)} tensors, got {len(mine)}"
+        for name, part, reference in zip(("h'", "c'"), mine, expected, strict=False):
+            assert_close(part, reference, f"{type(ours).__name__} {name} after {stage}")
+
+
 def _check_against_torch(ours_class, torch_class, hidden, seed, what):
     torch.manual_seed(seed)
     theirs, ours = torch_class(5, hidden).double(), ours_class(5, hidden).double()
     copy_cell_weights(ours, theirs)
+    _check_one_step(ours, theirs, seed)
     (ours_out, ours_grad, ours_params), (out, grad, params) = _three_steps(ours, theirs)
     assert_close(ours_out, out, f"{what} after 3 steps")
     assert_close(ours_grad, grad, "gradient w.r.t. the inputs")
@@ -74,17 +102,28 @@ def test_lstm_matches_torch_lstm_cell(hidden):
 @pytest.mark.task_lstm
 @pytest.mark.points(1)
 def test_lstm_gate_order_by_hand():
-    """Only the forget gate open (bias +inf-ish), everything else shut: c' = c and h' = sigmoid(o) tanh(c)."""
-    cell = LSTMCell(2, 1)
-    with torch.no_grad():
-        for p in cell.parameters():
-            p.zero_()
-        cell.bias_ih.copy_(torch.tensor([-30.0, 30.0, 0.0, 0.0]))   # i shut, f open, g 0, o = sigmoid(0)
-    h, (h_state, c) = cell(torch.ones(1, 2), (torch.zeros(1, 1), torch.full((1, 1), 0.7)))
-    assert torch.allclose(c, torch.tensor([[0.7]])), f"expected c' = c = 0.7 (gates i, f, g, o) but got {c.item()}"
-    expected = 0.5 * torch.tanh(torch.tensor(0.7))
-    assert torch.allclose(h, expected.view(1, 1)), (
-        f"expected h' = 0.5 tanh(0.7) = {expected:.5f} but got {h.item():.5f}")
+    """Saturated gates make each block's role visible (weights 0, so the gates are b_ih; c = 0.7, h = 0).
+
+    Case 1 (only f open) catches i and f swapped; case 2 gives g and o different values, so it catches those
+    two swapped (in case 1 both are 0).
+    """
+    cases = [((-30.0, 30.0, 0.0, 0.0), 0.7, "i shut, f open: c' = c"),
+             ((30.0, -30.0, 0.5, -1.0), math.tanh(0.5), "i open, f shut, g = 0.5, o = -1: c' = tanh(g)")]
+    for biases, expected_c, rule in cases:
+        cell = LSTMCell(2, 1)
+        with torch.no_grad():
+            for p in cell.parameters():
+                p.zero_()
+            cell.bias_ih.copy_(torch.tensor(biases))                   # blocks in the order i, f, g, o
+        h, (_, c) = cell(torch.ones(1, 2), (torch.zeros(1, 1), torch.full((1, 1), 0.7)))
+        expected_h = torch.sigmoid(torch.tensor(biases[3])).item() * math.tanh(expected_c)
+        c_error, h_error = abs(c.item() - expected_c), abs(h.item() - expected_h)
+        assert c_error < 1e-6, (
+            f"{rule}: expected c' = {expected_c:.5f} but got {c.item():.5f}; biases {biases} are the blocks "
+            "i, f, g, o in this order (PyTorch's), so check which block you read as which gate")
+        assert h_error < 1e-6, (
+            f"{rule} and h' = sigmoid(o) tanh(c') with o = {biases[3]}: expected {expected_h:.5f} "
+            f"but got {h.item():.5f}")
 
 
 @pytest.mark.points(0)  # given code

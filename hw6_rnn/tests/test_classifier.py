@@ -37,8 +37,11 @@ def test_final_states_take_the_top_layer_and_concatenate_directions():
     h_n = torch.arange(4 * 2 * 3, dtype=torch.float32).view(4, 2, 3)            # [L*D=2*2, B=2, H=3]
     result = final_states(h_n, num_layers=2, directions=2)
     expected = torch.cat([h_n[2], h_n[3]], dim=-1)
-    assert torch.equal(result, expected), f"expected layer 2's forward then backward state, got {result.tolist()}"
-    assert torch.equal(final_states(h_n[:2], num_layers=2, directions=1), h_n[1])
+    assert torch.equal(result, expected), (
+        f"expected the top layer's h_n[2] (forward) then h_n[3] (backward) concatenated [B, 2H] (index l * D + d), "
+        f"got {result.tolist()}")
+    result = final_states(h_n[:2], num_layers=2, directions=1)
+    assert torch.equal(result, h_n[1]), f"one direction, two layers: expected h_n[1] [B, H], got {result.tolist()}"
 
 
 @pytest.mark.task_pooling

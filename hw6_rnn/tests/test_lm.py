@@ -50,6 +50,13 @@ def test_forward_carries_the_state_across_windows(fused):
         "two windows with the carried state must equal one pass over the whole text"
     expected, _ = _pipeline(model, indices)
     assert torch.allclose(whole, expected, atol=1e-5), "expected embed -> rnn -> decoder"
+    one_layer = RNNLanguageModel(30, 8, 8, num_layers=1, dropout=0.5, fused=fused).train()   # no dropout inside the rnn
+    draws = []
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        draws.append(one_layer(indices)[0])
+    identical = torch.allclose(*draws)
+    assert not identical, "expected dropout in training mode (on the embeddings and the rnn's outputs)"
 
 
 @pytest.mark.points(0)  # given code
