@@ -18,8 +18,9 @@ from hw7_seq2seq.model import Seq2Seq
 @dataclass
 class Hypothesis:
     """One decoded sentence: target ids (without ``<s>``/``</s>``), their summed log-probability,
-    and (greedy decoding) the attention weights [len(tokens) + 1, S] of each step (the last row is
-    the step that produced ``</s>`` or the final token)."""
+    and (greedy decoding) the attention weights [steps, n] of each step over the sentence's own n
+    source tokens (its padding columns dropped): steps = len(tokens) + 1 when it ended with ``</s>``
+    (the last row is the step that produced ``</s>``), len(tokens) when `max_len` cut it."""
 
     tokens: list[int]
     score: float
