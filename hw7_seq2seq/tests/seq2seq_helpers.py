@@ -21,8 +21,8 @@ from hw7_seq2seq.model import Memory, ModelConfig, Seq2Seq
 class StandInEncoder(nn.Module):
     """Not a GRU: each source id's fixed vector (tanh of a random table), zero at padding.
 
-    Returns what ``Encoder.forward`` returns: states [B, S, 2H] and final [B, 2H] (here the sum of the
-    sentence's vectors), so ``Seq2Seq.encode`` works without the student's encoder.
+    Returns what ``Encoder.forward`` returns: states [B, S, 2H] and final [B, 2H] (here the first plus the
+    last real token's vector), so ``Seq2Seq.encode`` works without the student's encoder.
     """
 
     def __init__(self, vocab_size: int, hidden: int, generator: torch.Generator) -> None:
@@ -32,7 +32,8 @@ class StandInEncoder(nn.Module):
     def forward(self, src: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         real = torch.arange(src.size(1))[None, :] < lengths[:, None]                 # (B, S)
         states = torch.tanh(self.table[src]) * real[..., None]                      # (B, S, 2H)
-        return states, states.sum(dim=1)                                             # (B, S, 2H), (B, 2H)
+        last = states[torch.arange(src.size(0)), lengths - 1]                        # (B, 2H)
+        return states, states[:, 0] + last                                           # (B, S, 2H), (B, 2H)
 
 
 def tiny_model(attention: str = "additive", src_vocab: int = 11, tgt_vocab: int = 9, seed: int = 0,

@@ -35,7 +35,7 @@ def test_general_attention_by_hand() -> None:
 @pytest.mark.points(2)
 @pytest.mark.parametrize("length_penalty", [0.0, 0.7, 1.0])
 def test_beam_keeping_everything_finds_the_best_normalised_hypothesis(length_penalty: float) -> None:
-    model = ScriptedModel(tgt_vocab=5, scale=1.5, seed=9)
+    model = ScriptedModel(tgt_vocab=5, scale=1.5, seed=0)
     max_len, vocabulary = 3, list(range(5))
     for source in random_sources(3, seed=11):
         candidates = [list(c) for n in range(1, max_len + 1) for c in itertools.product(vocabulary, repeat=n)
