@@ -190,7 +190,12 @@ def student_readme(root: Path, homeworks: dict[str, Homework], release: Release)
                     "that build on it); nothing to submit | - |")
     task = first.tasks[0][0] if first and first.tasks else "task_x"
     functions = [n.split(".")[-1] for n in release.stubs.get(first.name, [])] if first else []
-    example = next((f for f in functions if f not in ("forward", "backward", "step", "__init__")), "loss")
+    candidates = [f for f in functions if f not in ("forward", "backward", "step", "__init__")] or ["loss"]
+    # `pytest -k <example>` in the README must select tests: prefer a function some public test is named after
+    test_names = " ".join(node.name for rel, out in release.files.items()
+                          if first and rel.startswith(f"{first.name}/tests/test_") and rel.endswith(".py")
+                          for node in ast.walk(ast.parse(out.data)) if isinstance(node, ast.FunctionDef))
+    example = next((f for f in candidates if f in test_names), candidates[0])
     template = string.Template((root / STUDENT_README).read_text(encoding="utf-8"))
     return template.substitute(
         homework_table="\n".join(rows),

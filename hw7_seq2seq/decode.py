@@ -18,8 +18,9 @@ from hw7_seq2seq.model import Seq2Seq
 @dataclass
 class Hypothesis:
     """One decoded sentence: target ids (without ``<s>``/``</s>``), their summed log-probability,
-    and (greedy decoding) the attention weights [len(tokens) + 1, S] of each step (the last row is
-    the step that produced ``</s>`` or the final token)."""
+    and (greedy decoding) the attention weights [steps, n] of each step over the sentence's own n
+    source tokens (its padding columns dropped): steps = len(tokens) + 1 when it ended with ``</s>``
+    (the last row is the step that produced ``</s>``), len(tokens) when `max_len` cut it."""
 
     tokens: list[int]
     score: float
@@ -99,7 +100,8 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, mask: 
     # scores, give finished hypotheses a row that is -inf except 0 at padding, take the top K of
     # the K * V candidates per sentence, reorder states, tokens, lengths and finished flags by the
     # beam each candidate came from. When all K hypotheses of a sentence are finished, pick its best
-    # normalised score and drop its rows from the tensors, so the others decode faster (about 40 lines)
+    # normalised score; dropping its rows from the tensors then makes the others decode faster (a
+    # speed-up the tests do not require) (about 40 lines)
     # BEGIN SOLUTION
     model.eval()
     memory, state = model.encode(src, lengths, mask)

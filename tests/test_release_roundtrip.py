@@ -91,6 +91,10 @@ def test_homework_release_holds_it_and_what_it_builds_on_and_imports_nothing_els
                     f"add it to builds_on in {hw}/manifest.yaml or stop importing it")
     readme = release.files["README.md"].data.decode()
     assert f"make submit HW={hw}" in readme and "BEGIN SOLUTION" not in readme, "the README must be the student's"
+    example = re.search(r"pytest \S+ -k (\w+)", readme).group(1)
+    test_names = [node.name for rel, item in release.files.items() if rel.startswith(f"{hw}/tests/test_")
+                  for node in ast.walk(ast.parse(item.data)) if isinstance(node, ast.FunctionDef)]
+    assert any(example in name for name in test_names), f"{hw} release: README's `pytest -k {example}` selects no test"
     course = releases["course"]
     differ = [rel for rel in release.files if rel.startswith(hw + "/") and release.files[rel] != course.files[rel]]
     assert not differ, f"{hw}: its own release and the course release differ in {differ}"

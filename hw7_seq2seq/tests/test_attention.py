@@ -9,6 +9,11 @@ from hw7_seq2seq.model import Attention, Memory, masked_softmax
 pytestmark = pytest.mark.task_attention
 
 
+def rounded(values: torch.Tensor) -> list:
+    """The values as (nested) lists of 4-decimal floats, for failure messages."""
+    return torch.round(values.detach().double(), decimals=4).tolist()
+
+
 def memory_of(states: torch.Tensor, lengths: list[int], attention: Attention) -> Memory:
     mask = torch.arange(states.size(1))[None, :] < torch.tensor(lengths)[:, None]
     return Memory(states, attention.project_keys(states), mask, states[:, 0])
@@ -19,8 +24,11 @@ def test_masked_softmax_sums_to_one_and_is_zero_on_padding() -> None:
     scores = torch.tensor([[2.0, -1.0, 0.5, 9.0], [0.3, 0.1, -5.0, 4.0]])
     mask = torch.tensor([[True, True, True, False], [True, False, False, False]])
     weights = masked_softmax(scores, mask)
-    assert torch.allclose(weights.sum(-1), torch.ones(2)), f"expected rows summing to 1 but got {weights.sum(-1)}"
-    assert torch.all(weights[~mask] == 0), f"expected exactly 0 at padding but got {weights[~mask]}"
+    rows_sum_to_one = torch.allclose(weights.sum(-1), torch.ones(2))
+    assert rows_sum_to_one, (f"expected each row to sum to 1 (a softmax over the last axis, the source positions) "
+                             f"but got row sums {rounded(weights.sum(-1))} for weights {rounded(weights)}")
+    padding_is_zero = bool(torch.all(weights[~mask] == 0))
+    assert padding_is_zero, f"expected exactly 0 where mask is False but got {rounded(weights[~mask])}"
     expected = torch.softmax(scores[0, :3], dim=0)
     assert torch.allclose(weights[0, :3], expected), f"expected {expected} but got {weights[0, :3]}"
     assert weights[1, 0] == 1.0
@@ -62,10 +70,17 @@ def test_weights_sum_to_one_and_padding_is_ignored(kind: str) -> None:
     attention = Attention(kind, query_dim=6, key_dim=6, attn_dim=5)
     query, states = torch.randn(3, 6), torch.randn(3, 4, 6)
     lengths = [4, 2, 1]
-    context, weights = attention(query, memory_of(states, lengths, attention))
-    assert weights.shape == (3, 4) and context.shape == (3, 6), f"got {tuple(weights.shape)}, {tuple(context.shape)}"
-    assert torch.allclose(weights.sum(-1), torch.ones(3), atol=1e-6), f"expected rows summing to 1: {weights}"
-    assert weights[1, 2:].abs().sum() == 0 and weights[2, 1:].abs().sum() == 0, f"padding got weight: {weights}"
+    memory = memory_of(states, lengths, attention)
+    context, weights = attention(query, memory)
+    assert weights.shape == (3, 4) and context.shape == (3, 6), (
+        f"expected weights [3, 4] and context [3, 6] but got {tuple(weights.shape)} and {tuple(context.shape)}")
+    rows_sum_to_one = torch.allclose(weights.sum(-1), torch.ones(3), atol=1e-6)
+    assert rows_sum_to_one, (f"expected each row of weights to sum to 1 (a softmax over the source positions) "
+                             f"but got row sums {rounded(weights.sum(-1))}")
+    padding_weight = weights.detach()[~memory.mask]
+    padding_is_zero = bool(torch.all(padding_weight == 0))
+    assert padding_is_zero, (f"expected weight exactly 0 at padding (lengths {lengths}: memory.mask is False there) "
+                             f"but got {rounded(padding_weight)}; the softmax must see memory.mask (masked_softmax)")
     assert torch.allclose(context, torch.einsum("bs,bsh->bh", weights, states), atol=1e-6)
     changed = states.clone()
     changed[1, 2:] = 100.0                    # whatever sits in the padding must not matter

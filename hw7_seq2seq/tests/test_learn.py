@@ -33,7 +33,8 @@ def train_toy(transform, steps: int = 200, seed: int = 0) -> Seq2Seq:
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("name, transform", [("copy", lambda s: list(s)), ("reverse", lambda s: s[::-1])])
+@pytest.mark.parametrize("name, transform", [("copy", lambda s: list(s)), ("reverse", lambda s: s[::-1])],
+                         ids=["copy", "reverse"])
 def test_learns_toy_task_perfectly(name: str, transform) -> None:
     model = train_toy(transform)
     held_out = random_sources(200, vocab=SYMBOLS, min_len=1, max_len=6, seed=999_999)
