@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -121,6 +122,9 @@ def _build(schema: type[T], raw: dict[str, Any], prefix: str) -> T:
         raise ConfigError(f"invalid configuration{' in ' + prefix.rstrip('.') if prefix else ''}: {error}") from None
 
 
+_EXPONENT_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
+
+
 def _coerce(expected: Any, value: Any, key: str) -> Any:
     origin, args = typing.get_origin(expected), typing.get_args(expected)
     if isinstance(value, _CommandLineText) and expected is not str:
@@ -155,6 +159,8 @@ def _coerce(expected: Any, value: Any, key: str) -> Any:
         return value
     if expected is float and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
+    if expected is float and isinstance(value, str) and _EXPONENT_FLOAT.fullmatch(value.strip()):
+        return float(value)  # YAML 1.1 reads 1e-4 (no dot) as text
     if expected is Path and isinstance(value, str):
         return Path(value)
     if expected is int and isinstance(value, int) and not isinstance(value, bool):

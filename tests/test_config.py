@@ -47,6 +47,15 @@ def test_defaults_file_and_overrides(tmp_path):
     assert isinstance(config.train.lr, float) and config.max_size == 50 and config.verbose is True
 
 
+@pytest.mark.parametrize("text", ["1e-4", "1E-4", "+1.5e3", ".5e-2"])
+def test_exponent_floats_without_a_dot_are_floats(tmp_path, text):
+    """YAML 1.1 reads 1e-4 as a string; a float key takes it, from the command line and from a file."""
+    assert load_config(Config, None, ["--train.lr", text]).train.lr == float(text)
+    assert load_config(Config, _yaml(tmp_path, f"train:\n  lr: {text}\n")).train.lr == float(text)
+    with pytest.raises(ConfigError, match="expects float"):
+        load_config(Config, None, ["--train.lr", "1e-4x"])
+
+
 def test_optional_list_and_path(tmp_path):
     config = load_config(Config, _yaml(tmp_path, "max_size: null\nout: results/x\n"), ["--layers", "[1, 2, 3]"])
     assert config.max_size is None and config.out == Path("results/x") and config.layers == [1, 2, 3]
