@@ -34,6 +34,11 @@ ifneq ($(INSTRUCTOR),)
 	@echo "make release HW=$(EXAMPLE)                    one homework's student release: dist/$(EXAMPLE)/ + .zip"
 	@echo "make release                                 the whole course stubbed: dist/student/ + dist/student.zip"
 endif
+ifeq ($(INSTRUCTOR),)
+ifneq ($(wildcard $(EXAMPLE)/bench.py),)
+	@echo "make bench-$(SHORT)        $(EXAMPLE)'s benchmark; results in bench/results/$(SHORT).{json,md}"
+endif
+endif
 	@echo "make submit HW=$(EXAMPLE)                     check and zip your editable files -> dist/submission-$(EXAMPLE).zip"
 	@echo "make grade HW=$(EXAMPLE) SUBMISSION=path      grade one submission -> $(GRADES)/$(EXAMPLE)/results.json"
 ifneq ($(INSTRUCTOR),)

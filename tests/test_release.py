@@ -113,8 +113,9 @@ def test_student_make_help_lists_student_targets_with_the_released_homework(tmp_
     student = subprocess.run(["make", "-s", "help"], cwd=tmp_path / "hw2_word2vec", capture_output=True, text=True)
     course = subprocess.run(["make", "-s", "help"], cwd=REPO, capture_output=True, text=True)
     assert "make submit HW=hw2_word2vec" in student.stdout and "hw1_vocab" not in student.stdout, student.stdout
-    for target in ("make release", "make grade-all", "make autograder-zip", "make bench"):
+    for target in ("make release", "make grade-all", "make autograder-zip", "make bench "):
         assert target not in student.stdout and target in course.stdout, (target, student.stdout)
+    assert "make bench-hw2" in student.stdout, f"hw2 ships bench.py; expected make bench-hw2 in: {student.stdout}"
 
 
 def test_grade_summary_has_points_per_task_and_counts_0_point_tests_apart():
