@@ -2,13 +2,17 @@
 
     python -m hw4_dan.run --config hw4_dan/config.quick.yaml
     python -m hw4_dan.run --views '[sst2]' --word_dropout 0 --depth 1
+    python -m hw4_dan.run --ensemble 4                          # four DANs, probabilities averaged
     python -m hw4_dan.run --resume runs/hw4_dan/<run id>      # continue an interrupted run
 
 For each view it writes into ``runs/hw4_dan/<run id>/``: ``<view>_best.npz`` (the parameters of
 the best dev epoch) and ``<view>_last.npz`` (everything needed to resume), ``<view>_curves.png``
 (training loss and dev accuracy per epoch), ``<view>_confusion.png`` (test), ``vocab_<view>.tsv``,
 and in ``metrics.json`` the dev and test accuracy and macro-F1 of the best dev epoch and the ten
-most confidently wrong dev sentences (also in the log).
+most confidently wrong dev sentences (also in the log). With ``ensemble: N > 1``, N DANs (seeds
+``seed`` to ``seed + N - 1``) train side by side; their averaged probabilities are what is evaluated,
+so the epoch is picked on the ensemble's dev accuracy, and members 1 to N - 1 write
+``<view>_best_<i>.npz`` and ``<view>_last_<i>.npz`` beside member 0's files.
 """
 from __future__ import annotations
 
@@ -25,8 +29,17 @@ from common.fileio import atomic_write_bytes
 from common.metrics import accuracy, confusion_matrix, macro_f1
 from common.plots import plot_confusion_matrix, plot_curves
 from common.run import Run, run_cli, summary_row
+from common.vocabulary import Vocabulary
 from hw4_dan.dan import ACTIVATIONS, DAN
-from hw4_dan.data import LABEL_NAMES, NUM_CLASSES, build_vocabulary, embeddings_from_word2vec, encode, load_sst
+from hw4_dan.data import (
+    LABEL_NAMES,
+    NUM_CLASSES,
+    EncodedSplit,
+    build_vocabulary,
+    embeddings_from_word2vec,
+    encode,
+    load_sst,
+)
 from hw4_dan.train import (
     OPTIMIZERS,
     History,
@@ -68,6 +81,7 @@ class Config:
     data: Path | None = None          # folder holding sst/ (default: the resolver's search order)
     resume: Path | None = None        # a previous run folder of the same config: continue from its last.npz
     max_train: int | None = None      # use only the first max_train training examples (tests, quick looks)
+    ensemble: int = 1                 # DANs trained side by side (seeds seed, seed+1, ...), probabilities averaged
     threads: int = 1                  # numpy's BLAS threads: the DAN's matrices are small, and one thread
                                       # is as fast on an idle machine and much faster on a busy one
 
@@ -81,7 +95,7 @@ class Config:
             raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)} but got {self.optimizer!r}")
         if not 0.0 <= self.word_dropout < 1.0 or not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"word_dropout and dropout must be in [0, 1) but got {self.word_dropout}, {self.dropout}")
-        for name in ("dim", "hidden", "batch_size", "epochs", "min_freq", "threads"):
+        for name in ("dim", "hidden", "batch_size", "epochs", "min_freq", "ensemble", "threads"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1 but got {getattr(self, name)}")
         if not 0.0 <= self.weight_average < 1.0:
@@ -91,8 +105,52 @@ class Config:
                              f"{self.lr}, {self.l2}, {self.lr_decay}")
 
 
+@dataclass
+class Member:
+    """One DAN of the ensemble (the only one when ``ensemble: 1``), its optimizers, weight average and files."""
+
+    model: DAN
+    optimizers: Optimizers
+    average: WeightAverage | None
+    seed: int
+    best_path: Path
+    last_path: Path
+
+    def evaluated(self) -> contextlib.AbstractContextManager:
+        """The weights this member is evaluated with: the moving average if there is one, else the current ones."""
+        return self.average.applied() if self.average is not None else contextlib.nullcontext()
+
+
+def create_member(config: Config, run: Run, view: str, vocab: Vocabulary, index: int) -> Member:
+    """Member `index`: a fresh DAN seeded with ``config.seed + index`` and its optimizers."""
+    seed = config.seed + index
+    rng = np.random.default_rng(seed)
+    pretrained = None
+    if config.vectors is not None:
+        pretrained, missing = embeddings_from_word2vec(config.vectors, vocab, config.dim, rng, config.init_scale)
+        if index == 0:
+            run.log(f"{VIEW_NAMES[view]}: embeddings from {config.vectors}; {len(missing):,} of {len(vocab):,} "
+                    f"vocabulary words not in the file, initialised at random (e.g. {missing[:8]})")
+    model = DAN(len(vocab), config.dim, config.hidden, config.depth, NUM_CLASSES[view], config.activation,
+                config.word_dropout, config.dropout, rng=rng, pretrained=pretrained,
+                frozen=config.freeze_embeddings, init_scale=config.init_scale)
+    average = WeightAverage(model, config.weight_average) if config.weight_average else None
+    suffix = f"_{index}" if index else ""
+    return Member(model, Optimizers.create(model, config.optimizer, config.lr), average, seed,
+                  run.path(f"{view}_best{suffix}.npz"), run.path(f"{view}_last{suffix}.npz"))
+
+
+def ensemble_probabilities(members: list[Member], split: EncodedSplit) -> np.ndarray:
+    """The members' class probabilities on `split`, averaged: [n, num_classes]."""
+    probabilities = []
+    for member in members:
+        with member.evaluated():
+            probabilities.append(predict_probabilities(member.model, split))
+    return np.mean(probabilities, axis=0)
+
+
 def train_view(config: Config, run: Run, view: str) -> dict[str, Any]:
-    """Train one DAN on `view`, keep the best dev epoch, evaluate it on dev and test."""
+    """Train one DAN (or an ensemble) on `view`, keep the best dev epoch, evaluate it on dev and test."""
     name = VIEW_NAMES[view]
     splits = load_sst(view, config.train_phrases, config.data, config.lowercase)
     splits["train"] = splits["train"][: config.max_train]
@@ -106,51 +164,52 @@ def train_view(config: Config, run: Run, view: str) -> dict[str, Any]:
             f"test {data['test'].unknown:,}; sentences with only unknown words: dev {data['dev'].all_unknown}, "
             f"test {data['test'].all_unknown}")
 
-    rng = np.random.default_rng(config.seed)
-    pretrained = None
-    if config.vectors is not None:
-        pretrained, missing = embeddings_from_word2vec(config.vectors, vocab, config.dim, rng, config.init_scale)
-        run.log(f"{name}: embeddings from {config.vectors}; {len(missing):,} of {len(vocab):,} vocabulary words "
-                f"not in the file, initialised at random (e.g. {missing[:8]})")
-    model = DAN(len(vocab), config.dim, config.hidden, config.depth, num_classes, config.activation,
-                config.word_dropout, config.dropout, rng=rng, pretrained=pretrained,
-                frozen=config.freeze_embeddings, init_scale=config.init_scale)
-    optimizers = Optimizers.create(model, config.optimizer, config.lr)
-    average = WeightAverage(model, config.weight_average) if config.weight_average else None
-    evaluated = average.applied if average is not None else contextlib.nullcontext  # the weights we evaluate
-    best_path, last_path = run.path(f"{view}_best.npz"), run.path(f"{view}_last.npz")
+    members = [create_member(config, run, view, vocab, i) for i in range(config.ensemble)]
+    if config.ensemble > 1:
+        last_seed = config.seed + config.ensemble - 1
+        run.log(f"{name}: an ensemble of {config.ensemble} DANs (seeds {config.seed} to {last_seed}); "
+                "the dev accuracy of their averaged probabilities picks the epoch")
     history = History()
     if config.resume is not None:
-        history = load_checkpoint(Path(config.resume) / f"{view}_last.npz", model, optimizers, average)
-        atomic_write_bytes(best_path, (Path(config.resume) / f"{view}_best.npz").read_bytes())
+        for member in members:
+            history = load_checkpoint(Path(config.resume) / member.last_path.name, member.model, member.optimizers,
+                                      member.average)
+            atomic_write_bytes(member.best_path, (Path(config.resume) / member.best_path.name).read_bytes())
         run.log(f"{name}: resumed from {config.resume} after epoch {len(history.train_loss)}")
 
     start = time.perf_counter()
     for epoch in range(len(history.train_loss) + 1, config.epochs + 1):
-        optimizers.set_lr(config.lr * config.lr_decay ** (epoch - 1))
-        loss = train_epoch(model, optimizers, data["train"], config.batch_size, config.l2, config.seed, epoch,
-                           progress=lambda batches, total, e=epoch: run.progress(batches, f"{view} epoch {e}", total),
-                           average=average)
-        with evaluated():
-            dev_accuracy = accuracy(data["dev"].labels, predict_probabilities(model, data["dev"]).argmax(axis=1))
+        losses = []
+        for i, member in enumerate(members):
+            member.optimizers.set_lr(config.lr * config.lr_decay ** (epoch - 1))
+            description = f"{view} epoch {epoch}" + (f" member {i}" if config.ensemble > 1 else "")
+            losses.append(train_epoch(member.model, member.optimizers, data["train"], config.batch_size, config.l2,
+                                      member.seed, epoch, average=member.average,
+                                      progress=lambda batches, total, d=description: run.progress(batches, d, total)))
+        loss = float(np.mean(losses))
+        dev_accuracy = accuracy(data["dev"].labels, ensemble_probabilities(members, data["dev"]).argmax(axis=1))
         history.train_loss.append(loss)
         history.dev_accuracy.append(dev_accuracy)
         improved = dev_accuracy > history.best_dev_accuracy
         if improved:
             history.best_epoch = epoch
-            with evaluated():
-                save_checkpoint(best_path, model, None, history)
-        save_checkpoint(last_path, model, optimizers, history, average)
+        for member in members:
+            if improved:
+                with member.evaluated():
+                    save_checkpoint(member.best_path, member.model, None, history)
+            save_checkpoint(member.last_path, member.model, member.optimizers, history, member.average)
         run.log(f"{name} epoch {epoch}: train loss {loss:.4f}, dev accuracy {dev_accuracy:.4f}"
                 + (" (best so far)" if improved else ""))
     seconds = time.perf_counter() - start
 
-    load_checkpoint(best_path, model)
+    for member in members:
+        load_checkpoint(member.best_path, member.model)
+        member.average = None  # the best checkpoint holds the weights that were evaluated
     results: dict[str, Any] = {"best_epoch": history.best_epoch, "train_seconds": round(seconds, 2),
                                "train_examples": len(data["train"]), "vocab_size": len(vocab)}
     labels = LABEL_NAMES[view]
     for split in ("dev", "test"):
-        probabilities = predict_probabilities(model, data[split])
+        probabilities = ensemble_probabilities(members, data[split])
         predicted = probabilities.argmax(axis=1)
         results[split] = {"accuracy": accuracy(data[split].labels, predicted),
                           "macro_f1": macro_f1(data[split].labels, predicted, labels=range(num_classes))}

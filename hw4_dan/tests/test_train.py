@@ -7,7 +7,7 @@ from common.run import execute
 from hw4_dan.dan import DAN
 from hw4_dan.data import build_vocabulary, encode, load_sst
 from hw4_dan.run import Config, main
-from hw4_dan.train import Optimizers, predict_probabilities, train_epoch
+from hw4_dan.train import Optimizers, load_checkpoint, predict_probabilities, train_epoch
 
 pytestmark = pytest.mark.task_train
 TINY = dict(views=["sst2"], train_phrases=False, max_train=300, dim=16, hidden=16, depth=1, epochs=2, batch_size=32,
@@ -60,3 +60,45 @@ def test_a_resumed_run_equals_an_uninterrupted_one(straight, tmp_path, sst_folde
                  "metrics.json"):
         assert (run_dir / name).is_file(), f"expected {name} in {run_dir}"
     assert len(straight["views"]["sst2"]["confidently_wrong_dev"]) == 10
+
+
+@pytest.mark.points(0)  # given code: the ensemble option
+def test_an_ensemble_trains_each_seed_as_alone_and_averages_their_probabilities(straight, tmp_path, sst_folder):
+    ensemble = execute("hw4_dan", Config(**TINY, data=sst_folder, ensemble=2), main, runs_root=tmp_path,
+                       run_id="pair")["views"]["sst2"]
+    alone = execute("hw4_dan", Config(**TINY, data=sst_folder, seed=1), main, runs_root=tmp_path, run_id="seed1")
+    pair_dir, root = tmp_path / "hw4_dan" / "pair", straight[0]
+    for member_file, single_file in (("sst2_last.npz", root / "hw4_dan" / "straight" / "sst2_last.npz"),
+                                     ("sst2_last_1.npz", tmp_path / "hw4_dan" / "seed1" / "sst2_last.npz")):
+        with np.load(pair_dir / member_file) as member, np.load(single_file) as single:
+            for key in (k for k in single.files if k.startswith("param.")):
+                assert np.array_equal(member[key], single[key]), (
+                    f"expected ensemble member {member_file} to train exactly as a run with its seed alone, "
+                    f"but {key} differs")
+    assert alone["views"]["sst2"]["curves"]["train_loss"] != straight[1]["views"]["sst2"]["curves"]["train_loss"]
+
+    splits = load_sst("sst2", train_phrases=False, data=sst_folder)
+    vocab = build_vocabulary(splits["train"][:300])
+    dev = encode(splits["dev"], vocab, num_classes=2)
+    probabilities = []
+    for name in ("sst2_best.npz", "sst2_best_1.npz"):
+        model = DAN(len(vocab), 16, 16, 1, 2, rng=np.random.default_rng(0))
+        load_checkpoint(pair_dir / name, model)
+        probabilities.append(predict_probabilities(model, dev))
+    expected = float((np.mean(probabilities, axis=0).argmax(axis=1) == dev.labels).mean())
+    assert ensemble["dev"]["accuracy"] == pytest.approx(expected), (
+        f"expected the ensemble's dev accuracy to be that of its members' averaged probabilities, {expected:.4f}, "
+        f"but got {ensemble['dev']['accuracy']:.4f}")
+
+
+@pytest.mark.points(0)  # given code: resuming an ensemble
+def test_a_resumed_ensemble_equals_an_uninterrupted_one(tmp_path, sst_folder):
+    config = dict(TINY, data=sst_folder, ensemble=2)
+    straight = execute("hw4_dan", Config(**config), main, runs_root=tmp_path, run_id="straight")
+    execute("hw4_dan", Config(**{**config, "epochs": 1}), main, runs_root=tmp_path, run_id="part")
+    resumed = execute("hw4_dan", Config(**config, resume=tmp_path / "hw4_dan" / "part"), main, runs_root=tmp_path,
+                      run_id="resumed")
+    for key in ("curves", "dev", "test", "best_epoch"):
+        assert resumed["views"]["sst2"][key] == straight["views"]["sst2"][key], (
+            f"expected the resumed ensemble's {key} to equal the uninterrupted one's: "
+            f"{resumed['views']['sst2'][key]} vs {straight['views']['sst2'][key]}")
