@@ -32,7 +32,7 @@ from hw7_seq2seq.data import build_vocabularies, encode_pairs, filter_by_length
 from hw7_seq2seq.decode import Hypothesis
 from hw7_seq2seq.model import ModelConfig, Seq2Seq
 from hw7_seq2seq.text import LANGUAGE_NAMES, detokenize
-from hw7_seq2seq.train import bleu, evaluate_nll, mean_length_ratio, train_epoch, translate_sources
+from hw7_seq2seq.train import bleu, evaluate_nll, mean_length_ratio, next_learning_rate, train_epoch, translate_sources
 
 Language = Literal["de", "en", "fr"]
 
@@ -63,6 +63,10 @@ class TrainConfig:
     clip_norm: float = 1.0
     teacher_forcing: float = 1.0          # probability of feeding the gold previous token
     max_minutes: float | None = None      # stop training (mid-epoch) after this many minutes
+    label_smoothing: float = 0.0          # training targets (1 - ε) gold + ε uniform; 0 = plain cross-entropy
+    schedule: Literal["plateau", "step"] = "plateau"
+    lr_decay: float = 1.0                 # plateau: lr *= lr_decay after an epoch whose val BLEU is no new best;
+    decay_after: int = 1                  #   step: after every epoch from decay_after on (lr_decay 1 = constant)
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
@@ -71,6 +75,13 @@ class TrainConfig:
             raise ValueError(f"lr and clip_norm must be > 0, got {self.lr} and {self.clip_norm}")
         if not 0 <= self.teacher_forcing <= 1:
             raise ValueError(f"teacher_forcing must be in [0, 1], got {self.teacher_forcing}")
+        if not 0 <= self.label_smoothing < 1:
+            raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
+        if not 0 < self.lr_decay <= 1:
+            raise ValueError(f"lr_decay must be in (0, 1] (1 = no decay), got {self.lr_decay}")
+        if self.schedule not in ("plateau", "step") or self.decay_after < 1:
+            raise ValueError(f"schedule must be 'plateau' or 'step' and decay_after >= 1, got {self.schedule!r} "
+                             f"and {self.decay_after}")
 
 
 @dataclass
@@ -113,7 +124,8 @@ def main(config: Config, run: Run) -> dict[str, Any]:
     train_examples, val_examples, test_examples = (encode_pairs(pairs, src_vocab, tgt_vocab)
                                                    for pairs in (train_pairs, val_pairs, test_pairs))
     model = Seq2Seq(config.model, len(src_vocab), len(tgt_vocab)).to(device)
-    step = TrainStep(model, torch.optim.Adam(model.parameters(), lr=config.train.lr), config.train.clip_norm)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.train.lr)
+    step = TrainStep(model, optimizer, config.train.clip_norm)
     pair = f"{data.src}-{data.tgt}"
     run.log(f"{LANGUAGE_NAMES[data.src]} -> {LANGUAGE_NAMES[data.tgt]}: {len(train_examples)} training pairs, "
             f"vocabularies {len(src_vocab)} / {len(tgt_vocab)}, {count_parameters(model):,} parameters, "
@@ -127,7 +139,8 @@ def main(config: Config, run: Run) -> dict[str, Any]:
         return score, signature, hypotheses
 
     checkpoint = run.path("best.pt")
-    history: dict[str, list[float]] = {"train_loss": [], "val_perplexity": [], "val_bleu": [], "minutes": []}
+    history: dict[str, list[float]] = {"train_loss": [], "val_perplexity": [], "val_bleu": [], "lr": [],
+                                       "minutes": []}
     best_bleu, best_epoch, start, cpu_start = -1.0, 0, time.perf_counter(), time.process_time()
     deadline = None if config.train.max_minutes is None else start + 60 * config.train.max_minutes
     for epoch in range(1, config.train.epochs + 1):
@@ -135,20 +148,25 @@ def main(config: Config, run: Run) -> dict[str, Any]:
             return run.progress(batches, f"epoch {epoch}", total=total)
 
         loss, _, cut = train_epoch(model, train_examples, step, config.train.batch_size, config.seed + epoch,
-                                   config.train.teacher_forcing, deadline, progress)
+                                   config.train.teacher_forcing, deadline, progress, config.train.label_smoothing)
         val_nll, val_tokens = evaluate_nll(model, val_examples, config.decode.batch_size)
         val_bleu, _, _ = translate_bleu(val_examples, val_pairs, beam_size=1)
-        minutes = (time.perf_counter() - start) / 60
+        minutes, lr = (time.perf_counter() - start) / 60, optimizer.param_groups[0]["lr"]
         for key, value in (("train_loss", loss), ("val_perplexity", perplexity(val_nll, val_tokens)),
                            ("val_bleu", val_bleu), ("minutes", minutes)):
             history[key].append(round(value, 4))
+        history["lr"].append(lr)
         run.log(f"epoch {epoch}{' (cut short by max_minutes)' if cut else ''}: train loss {loss:.3f}, "
                 f"val perplexity {history['val_perplexity'][-1]:.2f}, val BLEU (greedy) {val_bleu:.2f}, "
-                f"{minutes:.1f} min")
-        if val_bleu > best_bleu:
+                f"lr {lr:.2g}, {minutes:.1f} min")
+        improved = val_bleu > best_bleu
+        if improved:
             best_bleu, best_epoch = val_bleu, epoch
             save_checkpoint(checkpoint, model, {"src": src_vocab, "tgt": tgt_vocab}, config_to_dict(config),
                             extra={"src": data.src, "tgt": data.tgt, "epoch": epoch, "val_bleu": val_bleu})
+        for group in optimizer.param_groups:
+            group["lr"] = next_learning_rate(lr, config.train.schedule, config.train.lr_decay,
+                                             config.train.decay_after, epoch, improved)
         if cut:
             break
     train_minutes, train_cpu_minutes = (time.perf_counter() - start) / 60, (time.process_time() - cpu_start) / 60

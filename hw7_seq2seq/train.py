@@ -4,6 +4,7 @@
     nll, tokens = evaluate_nll(model, val_examples, batch_size=128)   # perplexity = exp(nll / tokens)
     hypotheses = translate_sources(model, [src for src, _ in test_examples], beam_size=5, max_len=80)
     score, signature = bleu([detokenize(...)], [detokenize(...)])
+    lr = next_learning_rate(lr, "plateau", 0.5, 1, epoch, improved=val_bleu > best_bleu)
 """
 from __future__ import annotations
 
@@ -21,16 +22,35 @@ from hw7_seq2seq.decode import Hypothesis, beam_search, greedy_decode
 from hw7_seq2seq.model import Seq2Seq
 
 
-def summed_loss(logits: torch.Tensor, tgt_out: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy summed over the non-padding target positions: logits [B, T, V], tgt_out [B, T]."""
-    return F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=PAD_INDEX, reduction="sum")
+def next_learning_rate(lr: float, schedule: str, lr_decay: float, decay_after: int, epoch: int,
+                       improved: bool) -> float:
+    """The learning rate for the epoch after `epoch` (counted from 1).
+
+    ``plateau``: lr * lr_decay when this epoch's validation BLEU was no new best (`improved` False);
+    ``step``: lr * lr_decay after every epoch from `decay_after` on. Otherwise lr unchanged.
+    """
+    if schedule not in ("plateau", "step"):
+        raise ValueError(f"schedule must be 'plateau' or 'step', got {schedule!r}")
+    decays = not improved if schedule == "plateau" else epoch >= decay_after
+    return lr * lr_decay if decays else lr
+
+
+def summed_loss(logits: torch.Tensor, tgt_out: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
+    """Cross-entropy summed over the non-padding target positions: logits [B, T, V], tgt_out [B, T].
+
+    With `label_smoothing` ε the target is (1 - ε) on the gold token plus ε / V on every token
+    (Szegedy et al. 2016); evaluation always uses ε = 0, so perplexities stay comparable.
+    """
+    return F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=PAD_INDEX, reduction="sum",
+                           label_smoothing=label_smoothing)
 
 
 def train_epoch(model: Seq2Seq, examples: Sequence[Example], step: TrainStep, batch_size: int, seed: int,
                 teacher_forcing: float = 1.0, deadline: float | None = None,
-                progress: Callable = lambda iterable, **kwargs: iterable) -> tuple[float, int, bool]:
+                progress: Callable = lambda iterable, **kwargs: iterable,
+                label_smoothing: float = 0.0) -> tuple[float, int, bool]:
     """One pass over `examples` in length-bucketed batches (order from `seed`), minimising the mean
-    loss per target token of each batch.
+    loss per target token of each batch (label-smoothed by `label_smoothing`, see :func:`summed_loss`).
 
     Returns (mean loss per target token, target tokens seen, whether the pass was cut short because
     ``time.perf_counter()`` passed `deadline`).
@@ -48,7 +68,7 @@ def train_epoch(model: Seq2Seq, examples: Sequence[Example], step: TrainStep, ba
 
         def loss_fn(batch: Batch = batch, tokens: int = tokens) -> torch.Tensor:
             logits = model(batch.src, batch.src_lengths, batch.src_mask, batch.tgt_in, teacher_forcing, generator)
-            return summed_loss(logits, batch.tgt_out) / tokens
+            return summed_loss(logits, batch.tgt_out, label_smoothing) / tokens
 
         loss, _ = step(loss_fn)
         total_loss += loss.cpu() * tokens

@@ -105,12 +105,18 @@ def _joined(lm: LanguageModel, prompt) -> list[int]:
     return prefix + query
 
 
-def accuracies(result: dict[str, list], gold: Sequence[int]) -> tuple[float, float]:
-    """(accuracy, calibrated accuracy) of one cell's scores."""
+def accuracies(result: dict[str, list], gold: Sequence[int]) -> tuple[float, float, float]:
+    """(accuracy, calibrated accuracy, batch-calibrated accuracy) of one cell's scores.
+
+    Calibrated: the bias estimated on the content-free inputs (Zhao et al. 2021). Batch-calibrated: the
+    bias estimated as the mean label distribution over the evaluated reviews themselves (Zhou et al.
+    2024, "Batch Calibration"); no labels are used, only the other test inputs.
+    """
     from hw9_icl.calibration import calibrate
 
     scores = torch.tensor(result["log_probs"])
     calibrated = calibrate(scores, torch.tensor(result["content_free"]))
+    batch_calibrated = calibrate(scores, scores)
     gold_tensor = torch.tensor(list(gold))
-    return ((scores.argmax(-1) == gold_tensor).float().mean().item(),
-            (calibrated.argmax(-1) == gold_tensor).float().mean().item())
+    return tuple((predicted.argmax(-1) == gold_tensor).float().mean().item()
+                 for predicted in (scores, calibrated, batch_calibrated))

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from common.torch_utils import TrainStep
-from hw7_seq2seq.data import BOS_INDEX, EOS_INDEX, make_batch
+from hw7_seq2seq.data import BOS_INDEX, EOS_INDEX, PAD_INDEX, make_batch
 from hw7_seq2seq.decode import beam_search, greedy_decode
 from hw7_seq2seq.model import ModelConfig, Seq2Seq
 from hw7_seq2seq.tests.seq2seq_helpers import batch_args, random_sources
@@ -30,6 +30,22 @@ def train_toy(transform, steps: int = 200, seed: int = 0) -> Seq2Seq:
                                              batch.tgt_out) / batch.num_target_tokens)
         schedule.step()
     return model.eval()
+
+
+@pytest.mark.points(0)  # given code
+def test_label_smoothed_loss_matches_a_hand_computation() -> None:
+    torch.manual_seed(0)
+    logits, targets, epsilon = torch.randn(2, 3, 5), torch.tensor([[4, 2, 0], [1, 3, 3]]), 0.2
+    log_probs = logits.log_softmax(dim=-1)
+    expected = 0.0
+    for b in range(2):
+        for t in range(3):
+            if targets[b, t] != PAD_INDEX:
+                expected -= (1 - epsilon) * log_probs[b, t, targets[b, t]] + epsilon * log_probs[b, t].mean()
+    got = summed_loss(logits, targets, label_smoothing=epsilon)
+    assert torch.allclose(got, expected), f"expected {float(expected):.6f}, got {float(got):.6f}"
+    plain = -sum(log_probs[b, t, targets[b, t]] for b in range(2) for t in range(3) if targets[b, t] != PAD_INDEX)
+    assert torch.allclose(summed_loss(logits, targets), plain), "label_smoothing 0 is plain cross-entropy"
 
 
 @pytest.mark.points(2)

@@ -10,6 +10,7 @@ from common.run import execute
 from common.torch_utils import CheckpointError
 from hw7_seq2seq.model import ModelConfig
 from hw7_seq2seq.run import Config, DataConfig, DecodeConfig, TrainConfig, main
+from hw7_seq2seq.train import next_learning_rate
 from hw7_seq2seq.translate import Translator
 
 TINY_MODEL = ModelConfig(emb_dim=16, enc_hidden=16, dec_hidden=32, attention="additive", attn_dim=16, dropout=0.0)
@@ -36,6 +37,27 @@ def test_toy_run_writes_every_output_and_learns(tiny_multi30k: Path, tmp_path: P
     assert metrics["test_bleu_greedy"] > 20, f"the toy grammar is easy; expected test BLEU > 20, got {metrics}"
     assert metrics["bleu_signature"].startswith("nrefs:1|case:mixed|eff:no|tok:13a")
     assert len((folder / "test.beam.txt").read_text(encoding="utf-8").splitlines()) == 24
+
+
+@pytest.mark.points(0)  # given code: the learning-rate schedules
+def test_learning_rate_schedules() -> None:
+    assert next_learning_rate(1.0, "plateau", 0.5, 1, epoch=3, improved=True) == 1.0
+    assert next_learning_rate(1.0, "plateau", 0.5, 1, epoch=3, improved=False) == 0.5
+    assert next_learning_rate(1.0, "step", 0.5, decay_after=4, epoch=3, improved=False) == 1.0
+    assert next_learning_rate(1.0, "step", 0.5, decay_after=4, epoch=4, improved=True) == 0.5
+    with pytest.raises(ValueError, match="schedule must be 'plateau' or 'step'"):
+        next_learning_rate(1.0, "cosine", 0.5, 1, epoch=1, improved=True)
+
+
+@pytest.mark.points(0)  # given code: label smoothing and the learning-rate decay in a run
+def test_run_with_label_smoothing_decays_the_lr_by_the_step_schedule(tiny_multi30k: Path, tmp_path: Path) -> None:
+    config = small_config(tiny_multi30k)
+    config.train = TrainConfig(epochs=3, batch_size=32, lr=0.01, label_smoothing=0.1, schedule="step",
+                               decay_after=2, lr_decay=0.5)
+    metrics = execute("hw7_seq2seq", config, main, runs_root=tmp_path, run_id="decay")
+    assert metrics["history"]["lr"] == pytest.approx([0.01, 0.01, 0.005]), (
+        f"expected lr 0.01, 0.01, then halved after epoch 2; got {metrics['history']['lr']}")
+    assert metrics["history"]["train_loss"][-1] < metrics["history"]["train_loss"][0]
 
 
 @pytest.mark.points(0)  # given code: the translate command
@@ -80,5 +102,11 @@ def test_config_files_load_and_bad_values_name_the_fix() -> None:
         DecodeConfig(beam_size=0)
     with pytest.raises(ValueError, match="dot attention needs dec_hidden == 2 \\* enc_hidden"):
         ModelConfig(enc_hidden=128, dec_hidden=512, attention="dot")
+    with pytest.raises(ValueError, match="label_smoothing must be in"):
+        TrainConfig(label_smoothing=1.0)
+    with pytest.raises(ValueError, match="lr_decay must be in \\(0, 1\\]"):
+        TrainConfig(lr_decay=0.0)
+    with pytest.raises(ValueError, match="decay_after >= 1"):
+        TrainConfig(schedule="step", decay_after=0)
     with pytest.raises(ValueError, match="choose two different languages"):
         DataConfig(src="en", tgt="en")

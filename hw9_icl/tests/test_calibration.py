@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from hw9_icl.calibration import calibrate
+from hw9_icl.evaluate import accuracies
 
 
 @pytest.mark.task_calibrate
@@ -35,3 +36,16 @@ def test_calibration_by_hand() -> None:
         f"{expected.tolist()}, but got {got.tolist()} (the exp of calibrate's output)")
     shifted = calibrate(torch.log(torch.tensor([[0.8, 0.2]])) - 5, torch.log(torch.tensor([[0.9, 0.1]])) + 1).exp()
     assert torch.allclose(shifted, expected, atol=1e-6), "adding a constant to a row of scores must not matter"
+
+
+@pytest.mark.task_calibrate
+@pytest.mark.points(0)  # given code (accuracies), on top of the student's calibrate
+def test_batch_calibration_divides_out_the_mean_over_the_reviews() -> None:
+    probabilities = [[0.9, 0.1], [0.8, 0.2], [0.6, 0.4], [0.7, 0.3]]   # every review leans negative
+    result = {"log_probs": torch.log(torch.tensor(probabilities)).tolist(),
+              "content_free": torch.log(torch.tensor([[0.5, 0.5]])).tolist()}
+    raw, calibrated, batch_calibrated = accuracies(result, gold=[0, 0, 1, 1])
+    # the mean over the reviews is (0.75, 0.25); p / mean = (1.2, 0.4), (1.07, 0.8), (0.8, 1.6), (0.93, 1.2)
+    assert (raw, calibrated, batch_calibrated) == (0.5, 0.5, 1.0), (
+        f"expected accuracy 0.5 raw, 0.5 with a uniform content-free bias and 1.0 batch-calibrated (bias = the "
+        f"mean distribution over the reviews), got {raw}, {calibrated}, {batch_calibrated}")

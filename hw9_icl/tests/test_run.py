@@ -24,7 +24,7 @@ def test_run_end_to_end_with_cache(tiny_model_dirs, tiny_data, tmp_path) -> None
     assert {(row["model"], row["k"], row["strategy"]) for row in grid} == {
         (model, k, strategy) for model in ("base", "chat (chat)") for k, strategy in
         ((0, "none"), (2, "random"), (2, "balanced"))}, f"unexpected grid {grid}"
-    assert all(0 <= row["accuracy"] <= 1 and 0 <= row["calibrated"] <= 1 for row in grid)
+    assert all(0 <= row[key] <= 1 for row in grid for key in ("accuracy", "calibrated", "batch_calibrated"))
     assert len(metrics["random_labels"]) == 2 and len(metrics["generation"]) == 4
     run_dir = tmp_path / "runs/hw9_icl/a"
     assert (run_dir / "accuracy.md").is_file() and (run_dir / "accuracy_vs_k.png").is_file()
