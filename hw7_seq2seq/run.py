@@ -32,7 +32,15 @@ from hw7_seq2seq.data import build_vocabularies, encode_pairs, filter_by_length
 from hw7_seq2seq.decode import Hypothesis
 from hw7_seq2seq.model import ModelConfig, Seq2Seq
 from hw7_seq2seq.text import LANGUAGE_NAMES, detokenize
-from hw7_seq2seq.train import bleu, evaluate_nll, mean_length_ratio, next_learning_rate, train_epoch, translate_sources
+from hw7_seq2seq.train import (
+    LR_SCHEDULES,
+    bleu,
+    evaluate_nll,
+    mean_length_ratio,
+    next_learning_rate,
+    train_epoch,
+    translate_sources,
+)
 
 Language = Literal["de", "en", "fr"]
 
@@ -79,7 +87,7 @@ class TrainConfig:
             raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if not 0 < self.lr_decay <= 1:
             raise ValueError(f"lr_decay must be in (0, 1] (1 = no decay), got {self.lr_decay}")
-        if self.schedule not in ("plateau", "step") or self.decay_after < 1:
+        if self.schedule not in LR_SCHEDULES or self.decay_after < 1:
             raise ValueError(f"schedule must be 'plateau' or 'step' and decay_after >= 1, got {self.schedule!r} "
                              f"and {self.decay_after}")
 

@@ -21,6 +21,8 @@ from hw7_seq2seq.data import PAD_INDEX, Batch, Example, bucketed_batches, make_b
 from hw7_seq2seq.decode import Hypothesis, beam_search, greedy_decode
 from hw7_seq2seq.model import Seq2Seq
 
+LR_SCHEDULES = ("plateau", "step")
+
 
 def next_learning_rate(lr: float, schedule: str, lr_decay: float, decay_after: int, epoch: int,
                        improved: bool) -> float:
@@ -29,7 +31,7 @@ def next_learning_rate(lr: float, schedule: str, lr_decay: float, decay_after: i
     ``plateau``: lr * lr_decay when this epoch's validation BLEU was no new best (`improved` False);
     ``step``: lr * lr_decay after every epoch from `decay_after` on. Otherwise lr unchanged.
     """
-    if schedule not in ("plateau", "step"):
+    if schedule not in LR_SCHEDULES:
         raise ValueError(f"schedule must be 'plateau' or 'step', got {schedule!r}")
     decays = not improved if schedule == "plateau" else epoch >= decay_after
     return lr * lr_decay if decays else lr
