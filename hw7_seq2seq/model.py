@@ -34,6 +34,7 @@ class ModelConfig:
     attention: AttentionKind = "additive"
     attn_dim: int = 256         # size of the additive attention's hidden layer
     dropout: float = 0.3
+    tie_embeddings: bool = False  # output layer E tanh(W_p [s; c; e]) reusing the target embedding E
 
     def __post_init__(self) -> None:
         for name in ("emb_dim", "enc_hidden", "dec_hidden", "attn_dim"):
@@ -165,18 +166,30 @@ class Decoder(nn.Module):
 
     Step t (given): the previous token y_{t-1} and state s_{t-1} give the context c_t (attention with
     query s_{t-1}, or the encoder's final state without attention); then
-    s_t = GRUCell([emb(y_{t-1}); c_t], s_{t-1}) and logits_t = W_o [s_t; c_t; emb(y_{t-1})] + b_o.
+    s_t = GRUCell([emb(y_{t-1}); c_t], s_{t-1}) and logits_t = output([s_t; c_t; emb(y_{t-1})]).
     The first state is s_0 = tanh(W_b [final forward; final backward] + b_b).
+
+    The output layer is W_o x + b_o, or with tie_embeddings E tanh(W_p x + b_p) + b_o: a projection
+    to the embedding size, then the target embedding matrix E [V, E] itself (Press & Wolf, 2017).
+    Tying shares what the model learns about a word as input and as output, and it divides the
+    cost of the largest matrix product by about (D + 2H + E) / E.
     """
 
     def __init__(self, vocab_size: int, emb_dim: int, hidden: int, context_dim: int, attention: Attention | None,
-                 pad_index: int, dropout: float) -> None:
+                 pad_index: int, dropout: float, tie_embeddings: bool = False) -> None:
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, emb_dim, padding_idx=pad_index)
         self.bridge = nn.Linear(context_dim, hidden)
         self.cell = nn.GRUCell(emb_dim + context_dim, hidden)
         self.attention = attention
-        self.output = nn.Linear(hidden + context_dim + emb_dim, vocab_size)
+        if tie_embeddings:
+            to_vocab = nn.Linear(emb_dim, vocab_size)
+            to_vocab.weight = self.embedding.weight                              # E [V, E], shared
+            with torch.no_grad():   # N(0, 1/E), not N(0, 1): the logits E h start at about unit scale
+                self.embedding.weight.normal_(std=emb_dim ** -0.5)[pad_index].zero_()
+            self.output = nn.Sequential(nn.Linear(hidden + context_dim + emb_dim, emb_dim), nn.Tanh(), to_vocab)
+        else:
+            self.output = nn.Linear(hidden + context_dim + emb_dim, vocab_size)
         self.dropout = nn.Dropout(dropout)
 
     def initial_state(self, final: torch.Tensor) -> torch.Tensor:
@@ -215,7 +228,7 @@ class Seq2Seq(nn.Module):
         attention = None if config.attention == "none" else Attention(
             config.attention, config.dec_hidden, context_dim, config.attn_dim)
         self.decoder = Decoder(tgt_vocab_size, config.emb_dim, config.dec_hidden, context_dim, attention,
-                               pad_index, config.dropout)
+                               pad_index, config.dropout, config.tie_embeddings)
 
     def encode(self, src: torch.Tensor, lengths: torch.Tensor, mask: torch.Tensor) -> tuple[Memory, torch.Tensor]:
         """Encode src [B, S] (lengths [B], mask [B, S]); returns the decoder's memory and s_0 [B, D]."""

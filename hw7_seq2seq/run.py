@@ -5,16 +5,18 @@
     python -m hw7_seq2seq.run --data.src fr                                # French -> English
 
 Each epoch: training loss, validation perplexity and greedy validation BLEU; the checkpoint with the
-best validation BLEU is kept (``best.pt``, with ``src_vocab.tsv`` / ``tgt_vocab.tsv``). At the end
-that checkpoint translates the test set (test_2016_flickr) greedily and with beam search. The run
-folder also gets ``test.greedy.txt``, ``test.beam.txt``, ``loss.png``, ``val_bleu.png`` and
-``attention_<n>.png`` heat maps; ``python -m hw7_seq2seq.translate --checkpoint <run>/best.pt``
-translates typed sentences.
+best validation BLEU is kept (``best.pt``, with ``src_vocab.tsv`` / ``tgt_vocab.tsv``); with
+``train.average_last`` N > 1 the mean of the last N epochs' weights replaces it when its validation
+BLEU is higher (checkpoint averaging). At the end that checkpoint translates the test set
+(test_2016_flickr) greedily and with beam search. The run folder also gets ``test.greedy.txt``,
+``test.beam.txt``, ``loss.png``, ``val_bleu.png`` and ``attention_<n>.png`` heat maps;
+``python -m hw7_seq2seq.translate --checkpoint <run>/best.pt`` translates typed sentences.
 """
 from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +36,7 @@ from hw7_seq2seq.model import ModelConfig, Seq2Seq
 from hw7_seq2seq.text import LANGUAGE_NAMES, detokenize
 from hw7_seq2seq.train import (
     LR_SCHEDULES,
+    average_states,
     bleu,
     evaluate_nll,
     mean_length_ratio,
@@ -75,6 +78,7 @@ class TrainConfig:
     schedule: Literal["plateau", "step"] = "plateau"
     lr_decay: float = 1.0                 # plateau: lr *= lr_decay after an epoch whose val BLEU is no new best;
     decay_after: int = 1                  #   step: after every epoch from decay_after on (lr_decay 1 = constant)
+    average_last: int = 1                 # also try the mean of the last N epochs' weights; kept if val BLEU is higher
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
@@ -87,6 +91,8 @@ class TrainConfig:
             raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if not 0 < self.lr_decay <= 1:
             raise ValueError(f"lr_decay must be in (0, 1] (1 = no decay), got {self.lr_decay}")
+        if self.average_last < 1:
+            raise ValueError(f"average_last must be >= 1 (1 = no averaging), got {self.average_last}")
         if self.schedule not in LR_SCHEDULES or self.decay_after < 1:
             raise ValueError(f"schedule must be 'plateau' or 'step' and decay_after >= 1, got {self.schedule!r} "
                              f"and {self.decay_after}")
@@ -150,6 +156,7 @@ def main(config: Config, run: Run) -> dict[str, Any]:
     history: dict[str, list[float]] = {"train_loss": [], "val_perplexity": [], "val_bleu": [], "lr": [],
                                        "minutes": []}
     best_bleu, best_epoch, start, cpu_start = -1.0, 0, time.perf_counter(), time.process_time()
+    recent_states: deque[dict[str, torch.Tensor]] = deque(maxlen=config.train.average_last)
     deadline = None if config.train.max_minutes is None else start + 60 * config.train.max_minutes
     for epoch in range(1, config.train.epochs + 1):
         def progress(batches, total, epoch=epoch):
@@ -172,12 +179,34 @@ def main(config: Config, run: Run) -> dict[str, Any]:
             best_bleu, best_epoch = val_bleu, epoch
             save_checkpoint(checkpoint, model, {"src": src_vocab, "tgt": tgt_vocab}, config_to_dict(config),
                             extra={"src": data.src, "tgt": data.tgt, "epoch": epoch, "val_bleu": val_bleu})
+        if config.train.average_last > 1:
+            recent_states.append({name: value.detach().clone() for name, value in model.state_dict().items()})
         for group in optimizer.param_groups:
             group["lr"] = next_learning_rate(lr, config.train.schedule, config.train.lr_decay,
                                              config.train.decay_after, epoch, improved)
         if cut:
             break
     train_minutes, train_cpu_minutes = (time.perf_counter() - start) / 60, (time.process_time() - cpu_start) / 60
+    best_val_perplexity = history["val_perplexity"][best_epoch - 1] if best_epoch else math.inf
+    averaged = None
+    if len(recent_states) > 1:
+        model.load_state_dict(average_states(recent_states))
+        epochs_run = len(history["val_bleu"])
+        averaged_bleu, _, _ = translate_bleu(val_examples, val_pairs, beam_size=1)
+        averaged_perplexity = perplexity(*evaluate_nll(model, val_examples, config.decode.batch_size))
+        averaged = {"epochs": [epochs_run - len(recent_states) + 1, epochs_run],
+                    "val_bleu": round(averaged_bleu, 4), "val_perplexity": round(averaged_perplexity, 4),
+                    "kept": averaged_bleu > best_bleu}
+        run.log(f"average of epochs {averaged['epochs'][0]}-{epochs_run}: val perplexity {averaged_perplexity:.2f}, "
+                f"val BLEU (greedy) {averaged_bleu:.2f} against {best_bleu:.2f} at epoch {best_epoch}: "
+                f"{'kept' if averaged['kept'] else 'not kept'}")
+        if averaged["kept"]:
+            best_bleu, best_val_perplexity = averaged_bleu, averaged_perplexity
+            save_checkpoint(checkpoint, model, {"src": src_vocab, "tgt": tgt_vocab}, config_to_dict(config),
+                            extra={"src": data.src, "tgt": data.tgt, "epoch": epochs_run, "val_bleu": averaged_bleu,
+                                   "averaged_epochs": averaged["epochs"]})
+    chosen = (f"average of epochs {averaged['epochs'][0]}-{averaged['epochs'][1]}" if averaged and averaged["kept"]
+              else f"best epoch {best_epoch}")
 
     load_checkpoint(checkpoint, model, {"src": src_vocab, "tgt": tgt_vocab}, device)
     greedy_bleu, signature, greedy = translate_bleu(test_examples, test_pairs, beam_size=1)
@@ -186,7 +215,7 @@ def main(config: Config, run: Run) -> dict[str, Any]:
     for name, hypotheses in (("greedy", greedy), ("beam", beam)):
         atomic_write_text(run.path(f"test.{name}.txt"),
                           "".join(detokenize(tgt_vocab.indices_to_tokens(h.tokens)) + "\n" for h in hypotheses))
-    run.log(f"test ({pair}, best epoch {best_epoch}): sacreBLEU greedy {greedy_bleu:.2f}, "
+    run.log(f"test ({pair}, {chosen}): sacreBLEU greedy {greedy_bleu:.2f}, "
             f"beam {config.decode.beam_size} {beam_bleu:.2f}  [{signature}]")
 
     plot_curves({"train loss per token": history["train_loss"]}, run.path("loss.png"), xlabel="epoch",
@@ -209,7 +238,7 @@ def main(config: Config, run: Run) -> dict[str, Any]:
         "epochs_run": len(history["train_loss"]), "best_epoch": best_epoch, "train_minutes": round(train_minutes, 2),
         "train_cpu_minutes": round(train_cpu_minutes, 2),
         "cpu_minutes": round((time.process_time() - cpu_start) / 60, 2),   # this process, training and evaluation
-        "history": history, "best_val_bleu": round(best_bleu, 4),
+        "history": history, "averaged": averaged, "checkpoint": chosen, "best_val_bleu": round(best_bleu, 4),
         "test_bleu_greedy": round(greedy_bleu, 2), "test_bleu_beam": round(beam_bleu, 2),
         "beam_size": config.decode.beam_size, "bleu_signature": signature,
         "length_ratio_greedy": round(mean_length_ratio([h.tokens for h in greedy], references), 4),
@@ -221,8 +250,7 @@ def main(config: Config, run: Run) -> dict[str, Any]:
         "summary": [
             summary_row(label, "sacreBLEU, greedy", round(greedy_bleu, 2)),
             summary_row(label, f"sacreBLEU, beam {config.decode.beam_size}", round(beam_bleu, 2)),
-            summary_row(f"Multi30k {pair} val", "perplexity (best epoch)",
-                        history["val_perplexity"][best_epoch - 1] if best_epoch else math.inf),
+            summary_row(f"Multi30k {pair} val", "perplexity (the checkpoint tested)", best_val_perplexity),
         ],
     }
 

@@ -5,6 +5,7 @@
     hypotheses = translate_sources(model, [src for src, _ in test_examples], beam_size=5, max_len=80)
     score, signature = bleu([detokenize(...)], [detokenize(...)])
     lr = next_learning_rate(lr, "plateau", 0.5, 1, epoch, improved=val_bleu > best_bleu)
+    model.load_state_dict(average_states([state_after_epoch_9, state_after_epoch_10]))
 """
 from __future__ import annotations
 
@@ -35,6 +36,14 @@ def next_learning_rate(lr: float, schedule: str, lr_decay: float, decay_after: i
         raise ValueError(f"schedule must be 'plateau' or 'step', got {schedule!r}")
     decays = not improved if schedule == "plateau" else epoch >= decay_after
     return lr * lr_decay if decays else lr
+
+
+def average_states(states: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """The element-wise mean of several state dicts of one model (checkpoint averaging: the weights at
+    the ends of the last few epochs, averaged, often translate better than any one of them)."""
+    if not states:
+        raise ValueError("average_states needs at least one state dict")
+    return {name: torch.stack([state[name] for state in states]).mean(dim=0) for name in states[0]}
 
 
 def summed_loss(logits: torch.Tensor, tgt_out: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:

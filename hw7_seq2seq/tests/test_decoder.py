@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from hw7_seq2seq.data import BOS_INDEX
+from hw7_seq2seq.model import Decoder
 from hw7_seq2seq.tests.seq2seq_helpers import random_sources, sources, tiny_model
 
 pytestmark = pytest.mark.task_decoder
@@ -84,3 +85,18 @@ def test_a_ratio_in_between_mixes_and_follows_the_generator() -> None:
     assert not torch.allclose(half, forced) and not torch.allclose(half, free), "ratio 0.5 should mix both inputs"
     with pytest.raises(ValueError, match="teacher_forcing"):
         run(1.5)
+
+
+@pytest.mark.points(0)  # given code
+def test_tied_output_layer_reuses_the_target_embedding() -> None:
+    torch.manual_seed(0)
+    decoder = Decoder(vocab_size=9, emb_dim=4, hidden=6, context_dim=10, attention=None, pad_index=0,
+                      dropout=0.0, tie_embeddings=True)
+    projection, _, to_vocab = decoder.output
+    assert to_vocab.weight is decoder.embedding.weight, "the output layer must share the embedding's Parameter"
+    x = torch.randn(3, 6 + 10 + 4)                                         # [s_t; c_t; emb(y_{t-1})]
+    expected = torch.tanh(x @ projection.weight.T + projection.bias) @ decoder.embedding.weight.T + to_vocab.bias
+    got = decoder.output(x)
+    assert torch.allclose(got, expected, atol=1e-6), f"expected {expected[0].tolist()}, got {got[0].tolist()}"
+    got.sum().backward()
+    assert decoder.embedding.weight.grad is not None, "the output's gradient must reach the shared embedding"

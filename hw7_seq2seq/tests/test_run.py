@@ -4,13 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from common.config import load_config
 from common.run import execute
 from common.torch_utils import CheckpointError
 from hw7_seq2seq.model import ModelConfig
 from hw7_seq2seq.run import Config, DataConfig, DecodeConfig, TrainConfig, main
-from hw7_seq2seq.train import next_learning_rate
+from hw7_seq2seq.train import average_states, next_learning_rate
 from hw7_seq2seq.translate import Translator
 
 TINY_MODEL = ModelConfig(emb_dim=16, enc_hidden=16, dec_hidden=32, attention="additive", attn_dim=16, dropout=0.0)
@@ -49,15 +50,31 @@ def test_learning_rate_schedules() -> None:
         next_learning_rate(1.0, "cosine", 0.5, 1, epoch=1, improved=True)
 
 
-@pytest.mark.points(0)  # given code: label smoothing and the learning-rate decay in a run
+@pytest.mark.points(0)  # given code: checkpoint averaging
+def test_average_states_is_the_element_wise_mean() -> None:
+    first, second = {"w": torch.tensor([1.0, 2.0]), "b": torch.tensor(0.0)}, {"w": torch.tensor([3.0, 6.0]),
+                                                                             "b": torch.tensor(1.0)}
+    averaged = average_states([first, second])
+    assert torch.equal(averaged["w"], torch.tensor([2.0, 4.0])) and float(averaged["b"]) == 0.5, f"got {averaged}"
+    with pytest.raises(ValueError, match="at least one state dict"):
+        average_states([])
+
+
+@pytest.mark.points(0)  # given code: label smoothing, the learning-rate decay and averaging in a run
 def test_run_with_label_smoothing_decays_the_lr_by_the_step_schedule(tiny_multi30k: Path, tmp_path: Path) -> None:
     config = small_config(tiny_multi30k)
+    config.model = ModelConfig(**{**TINY_MODEL.__dict__, "tie_embeddings": True})
     config.train = TrainConfig(epochs=3, batch_size=32, lr=0.01, label_smoothing=0.1, schedule="step",
-                               decay_after=2, lr_decay=0.5)
+                               decay_after=2, lr_decay=0.5, average_last=2)
     metrics = execute("hw7_seq2seq", config, main, runs_root=tmp_path, run_id="decay")
     assert metrics["history"]["lr"] == pytest.approx([0.01, 0.01, 0.005]), (
         f"expected lr 0.01, 0.01, then halved after epoch 2; got {metrics['history']['lr']}")
     assert metrics["history"]["train_loss"][-1] < metrics["history"]["train_loss"][0]
+    averaged = metrics["averaged"]
+    assert averaged["epochs"] == [2, 3], f"expected the average of epochs 2 and 3, got {averaged}"
+    expected_best = averaged["val_bleu"] if averaged["kept"] else max(metrics["history"]["val_bleu"])
+    assert averaged["kept"] == (averaged["val_bleu"] > max(metrics["history"]["val_bleu"]))
+    assert metrics["best_val_bleu"] == pytest.approx(expected_best), f"expected {expected_best}, got {metrics}"
 
 
 @pytest.mark.points(0)  # given code: the translate command
@@ -106,6 +123,8 @@ def test_config_files_load_and_bad_values_name_the_fix() -> None:
         TrainConfig(label_smoothing=1.0)
     with pytest.raises(ValueError, match="lr_decay must be in \\(0, 1\\]"):
         TrainConfig(lr_decay=0.0)
+    with pytest.raises(ValueError, match="average_last must be >= 1"):
+        TrainConfig(average_last=0)
     with pytest.raises(ValueError, match="decay_after >= 1"):
         TrainConfig(schedule="step", decay_after=0)
     with pytest.raises(ValueError, match="choose two different languages"):
