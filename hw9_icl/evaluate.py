@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from common.data import read_sst2_tsv
-from hw9_icl.calibration import CONTENT_FREE_INPUTS
+from hw9_icl.calibration import CONTENT_FREE_INPUTS, calibrate
 from hw9_icl.models import LanguageModel, encode_prompt, label_token_ids
 from hw9_icl.prompts import Demonstration, Template, build_prompt, check_prompt_length
 from hw9_icl.scoring import score_batched, score_with_prefix_cache
@@ -38,9 +38,13 @@ class Cell:
 
 
 def load_data(data: Path | None, num_dev: int, min_words: int, max_words: int, pool_size: int,
-              seed: int) -> tuple[list[Demonstration], list[Demonstration]]:
-    """(demonstration pool, dev reviews). The pool: SST-2 training phrases of `min_words`..`max_words`
-    words, `pool_size` of them drawn with `seed` (0: all); dev: the first `num_dev` sentences (0: all 872)."""
+              seed: int, split: str = "dev") -> tuple[list[Demonstration], list[Demonstration]]:
+    """(demonstration pool, evaluated reviews). The pool: SST-2 training phrases of `min_words`..`max_words`
+    words, `pool_size` of them drawn with `seed` (0: all); the reviews: the first `num_dev` sentences of
+    `split` (0: all; dev has 872, the labelled GLUE test 1,821)."""
+    if split not in ("dev", "test"):
+        raise ValueError(f"unknown split {split!r}; choose dev (where settings are chosen) or test (to confirm "
+                         "a setting chosen on dev, once)")
     train = [Demonstration(" ".join(item.tokens), item.label) for item in read_sst2_tsv("train", data)
              if min_words <= len(item.tokens) <= max_words]
     if not train:
@@ -48,7 +52,7 @@ def load_data(data: Path | None, num_dev: int, min_words: int, max_words: int, p
     if 0 < pool_size < len(train):
         chosen = np.sort(np.random.default_rng(seed).choice(len(train), size=pool_size, replace=False))
         train = [train[i] for i in chosen]
-    dev = [Demonstration(" ".join(item.tokens), item.label) for item in read_sst2_tsv("dev", data)]
+    dev = [Demonstration(" ".join(item.tokens), item.label) for item in read_sst2_tsv(split, data)]
     return train, dev[:num_dev] if num_dev > 0 else dev
 
 
@@ -112,11 +116,23 @@ def accuracies(result: dict[str, list], gold: Sequence[int]) -> tuple[float, flo
     bias estimated as the mean label distribution over the evaluated reviews themselves (Zhou et al.
     2024, "Batch Calibration"); no labels are used, only the other test inputs.
     """
-    from hw9_icl.calibration import calibrate
+    return ensemble_accuracies([result], gold)
 
-    scores = torch.tensor(result["log_probs"])
-    calibrated = calibrate(scores, torch.tensor(result["content_free"]))
-    batch_calibrated = calibrate(scores, scores)
+
+def ensemble_accuracies(results: Sequence[dict[str, list]], gold: Sequence[int]) -> tuple[float, float, float]:
+    """The three accuracies of :func:`accuracies` for an ensemble of cells scored on the same reviews.
+
+    Each cell's label distribution [N, L] is normalised (raw) or calibrated first, then the log-probabilities
+    are averaged over the cells (a product of experts) and the argmax taken, separately for each variant.
+    """
+    if not results:
+        raise ValueError("an ensemble needs at least one cell")
+    variants = [[], [], []]  # raw, calibrated, batch-calibrated: one [N, L] tensor per cell each
+    for result in results:
+        scores = torch.tensor(result["log_probs"])                                       # (N, L)
+        variants[0].append(torch.log_softmax(scores, dim=-1))
+        variants[1].append(calibrate(scores, torch.tensor(result["content_free"])))
+        variants[2].append(calibrate(scores, scores))
     gold_tensor = torch.tensor(list(gold))
-    return tuple((predicted.argmax(-1) == gold_tensor).float().mean().item()
-                 for predicted in (scores, calibrated, batch_calibrated))
+    return tuple((torch.stack(members).mean(dim=0).argmax(-1) == gold_tensor).float().mean().item()
+                 for members in variants)

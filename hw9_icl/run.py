@@ -4,6 +4,11 @@ without calibration; random labels; generation with several decoding settings; b
     python -m hw9_icl.run --config hw9_icl/config.quick.yaml
     python -m hw9_icl.run --ks '[0, 4, 8]' --strategies '[nearest]' --template qa
     python -m hw9_icl.run --model_path ~/models/OLMo-2-0425-1B --instruct_model_path ~/models/OLMo-2-0425-1B-Instruct
+    python -m hw9_icl.run --ks '[0]' --ensemble_templates '[instructed, movie]' --split test
+
+An ensemble (``ensemble_templates``) scores k class-balanced demonstrations drawn with each of
+``ensemble_seeds`` (the demonstration pool drawn with the same seed, as ``--seed`` does) under each
+template, and averages the cells' normalised or calibrated log-probabilities.
 
 Every grid cell's scores are cached in ``cache_dir`` (default ``runs/hw9_icl/cells``), keyed by the model,
 template, data and cell, so a rerun (or a larger grid) recomputes only what is new. Writes
@@ -25,7 +30,7 @@ import numpy as np
 from common.fileio import atomic_write_json, atomic_write_text
 from common.plots import plot_curves
 from common.run import REPO_ROOT, Run, run_cli, summary_row
-from hw9_icl.evaluate import Cell, accuracies, demonstrations, load_data, score_cell
+from hw9_icl.evaluate import Cell, accuracies, demonstrations, ensemble_accuracies, load_data, score_cell
 from hw9_icl.generation import DecodingSettings, generate_answers, parse_answer
 from hw9_icl.models import LanguageModel, encode_prompt, load_language_model
 from hw9_icl.neighbours import embed_sentences
@@ -45,7 +50,8 @@ class Config:
     instruct_model_path: str | None = None   # a second (instruction-tuned) model evaluated on the same grid
     chat: str = "auto"                       # auto (chat template if the tokenizer has one) | yes | no
     template: str = "review"                 # a name in templates.yaml
-    num_dev: int = 0                         # first N dev sentences (0: all 872)
+    split: str = "dev"                       # dev (choose settings here) | test (confirm a dev choice, once)
+    num_dev: int = 0                         # first N sentences of the split (0: all 872 dev / 1,821 test)
     pool_size: int = 4000                    # demonstration pool drawn from SST-2 train phrases (0: all)
     min_words: int = 6
     max_words: int = 30
@@ -58,6 +64,9 @@ class Config:
     decoding: list[DecodingSettings] = field(default_factory=_default_decoding)
     batch_size: int = 16
     calibration_sample: int = 32
+    ensemble_templates: list[str] = field(default_factory=list)  # [] = no ensemble
+    ensemble_seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3])
+    ensemble_k: int = 16
     cache_dir: Path | None = None            # default runs/hw9_icl/cells
 
     def __post_init__(self) -> None:
@@ -66,15 +75,20 @@ class Config:
             raise ValueError(f"unknown strategies {unknown}; choose from {list(STRATEGIES)}")
         if any(k < 0 for k in self.ks) or not self.ks:
             raise ValueError(f"ks must be a non-empty list of k >= 0, got {self.ks}")
+        if self.ensemble_templates and (self.ensemble_k < 0 or not self.ensemble_seeds):
+            raise ValueError(f"an ensemble needs ensemble_k >= 0 and at least one seed, got k = {self.ensemble_k}, "
+                             f"seeds {self.ensemble_seeds}")
+        for name in self.ensemble_templates:
+            load_template(name)  # an unknown name fails here, before any model is loaded
 
 
 def main(config: Config, run: Run) -> dict[str, Any]:
     template = load_template(config.template)
     pool, dev = load_data(config.data, config.num_dev, config.min_words, config.max_words, config.pool_size,
-                          config.seed)
+                          config.seed, config.split)
     gold = [item.label for item in dev]
     cache_dir = Path(config.cache_dir or REPO_ROOT / "runs" / "hw9_icl" / "cells")
-    run.log(f"hw9: {len(dev)} dev reviews, a pool of {len(pool)} demonstrations, template {template.name!r}")
+    run.log(f"hw9: {len(dev)} {config.split} reviews, a pool of {len(pool)} demonstrations, template {template.name!r}")
     pool_vectors = dev_vectors = None
     if "nearest" in config.strategies and any(k > 0 for k in config.ks):
         started = time.perf_counter()
@@ -82,10 +96,9 @@ def main(config: Config, run: Run) -> dict[str, Any]:
         dev_vectors = embed_sentences([item.sentence for item in dev], cache_dir)
         run.log(f"hw9: sentence embeddings {pool_vectors.shape} + {dev_vectors.shape} "
                 f"({time.perf_counter() - started:.0f} s, cached in {cache_dir})")
-    data_key = {"template": asdict(template), "dev": len(dev), "pool": [config.pool_size, config.min_words,
-                config.max_words, config.seed], "calibration_sample": config.calibration_sample}
+    data_key = _data_key(config, template, len(dev), config.seed)
     models = [config.model_path] + ([config.instruct_model_path] if config.instruct_model_path else [])
-    rows, curves, generation, random_labels = [], {}, [], []
+    rows, curves, generation, random_labels, ensembles = [], {}, [], [], []
     for model_path in models:
         lm = load_language_model(model_path, config.chat)
         model_name = f"{lm.name}{' (chat)' if lm.chat else ''}"
@@ -111,10 +124,46 @@ def main(config: Config, run: Run) -> dict[str, Any]:
                     f"calibrated {calibrated:.3f}, batch-calibrated {batch_calibrated:.3f}"
                     + (f" [{seconds:.0f} s]" if seconds is not None else " [cached]"))
         _add_curves(curves, rows, model_name, multiple=len(models) > 1)
+        if config.ensemble_templates:
+            ensembles.append(_ensemble(config, lm, model_name, dev, cache_dir / lm.fingerprint, run))
         if config.generation_num_dev > 0:
             generation += _generation(config, lm, model_name, template, pool, dev, cached, run)
-    _write_report(run, config, rows, random_labels, generation, curves)
-    return _metrics(rows, random_labels, generation, len(dev))
+    _write_report(run, config, rows, random_labels, generation, curves, ensembles)
+    return _metrics(rows, random_labels, generation, ensembles, len(dev), config.split)
+
+
+def _data_key(config: Config, template, num_reviews: int, pool_seed: int) -> dict:
+    """What a cached cell depends on besides the cell itself and the model."""
+    return {"template": asdict(template), "split": config.split, "dev": num_reviews,
+            "pool": [config.pool_size, config.min_words, config.max_words, pool_seed],
+            "calibration_sample": config.calibration_sample}
+
+
+def _ensemble(config: Config, lm: LanguageModel, model_name: str, dev, folder: Path, run: Run) -> dict[str, Any]:
+    """Score (cached) every template x seed cell of the ensemble; its accuracies and each member's."""
+    gold = [item.label for item in dev]
+    results, members = [], []
+    for seed in config.ensemble_seeds:
+        pool, _ = load_data(config.data, config.num_dev, config.min_words, config.max_words, config.pool_size,
+                            seed, config.split)
+        for name in config.ensemble_templates:
+            template = load_template(name)
+            cell = Cell(config.ensemble_k, "balanced" if config.ensemble_k > 0 else "random", seed, config.order)
+            result, seconds = _cached(folder, _data_key(config, template, len(dev), seed), run, "cell", cell.key(),
+                                      partial(score_cell, lm, template, pool, dev, cell,
+                                              batch_size=config.batch_size))
+            results.append(result)
+            members.append(dict(zip(("template", "seed", "accuracy", "calibrated", "batch_calibrated"),
+                                    (name, seed, *accuracies(result, gold)), strict=True)))
+            run.log(f"hw9: {model_name} ensemble member {name} seed {seed}: accuracy {members[-1]['accuracy']:.3f}, "
+                    f"calibrated {members[-1]['calibrated']:.3f}, batch-calibrated "
+                    f"{members[-1]['batch_calibrated']:.3f}" + (f" [{seconds:.0f} s]" if seconds else " [cached]"))
+    raw, calibrated, batch_calibrated = ensemble_accuracies(results, gold)
+    run.log(f"hw9: {model_name} ensemble of {len(results)} (k={config.ensemble_k}): accuracy {raw:.3f}, "
+            f"calibrated {calibrated:.3f}, batch-calibrated {batch_calibrated:.3f}")
+    return {"model": model_name, "k": config.ensemble_k, "templates": list(config.ensemble_templates),
+            "seeds": list(config.ensemble_seeds), "accuracy": raw, "calibrated": calibrated,
+            "batch_calibrated": batch_calibrated, "members": members}
 
 
 def _cached(folder: Path, data_key: dict, run: Run, kind: str, key: dict,
@@ -164,7 +213,7 @@ def _add_curves(curves: dict, rows: list, model_name: str, multiple: bool) -> No
         curves[f"{label} + batch calibration"] = (xs, [row["batch_calibrated"] for row in points])
 
 
-def _write_report(run: Run, config: Config, rows, random_labels, generation, curves) -> None:
+def _write_report(run: Run, config: Config, rows, random_labels, generation, curves, ensembles) -> None:
     lines = ["| model | k | strategy | accuracy | calibrated | batch-calibrated | seconds |",
              "|---|---|---|---|---|---|---|"]
     lines += [f"| {r['model']} | {r['k']} | {r['strategy']} | {r['accuracy']:.3f} | {r['calibrated']:.3f} | "
@@ -185,23 +234,36 @@ def _write_report(run: Run, config: Config, rows, random_labels, generation, cur
                   "| model | decoding | k | accuracy | unparseable |", "|---|---|---|---|---|"]
         lines += [f"| {g['model']} | {g['decoding']} | {g['k']} | {g['accuracy']:.3f} | "
                   f"{g['unparseable']} of {g['n']} |" for g in generation]
+    for e in ensembles:
+        lines += ["", f"Ensemble of {len(e['members'])} prompts ({e['model']}: k={e['k']} class-balanced, templates "
+                  f"{', '.join(e['templates'])}, seeds {', '.join(map(str, e['seeds']))}; log-probabilities averaged):",
+                  "", "| members | accuracy | calibrated | batch-calibrated |", "|---|---|---|---|"]
+        lines += [f"| {m['template']}, seed {m['seed']} | {m['accuracy']:.3f} | {m['calibrated']:.3f} | "
+                  f"{m['batch_calibrated']:.3f} |" for m in e["members"]]
+        lines.append(f"| **the ensemble** | {e['accuracy']:.3f} | {e['calibrated']:.3f} | "
+                     f"{e['batch_calibrated']:.3f} |")
     atomic_write_text(run.path("accuracy.md"), "\n".join(lines) + "\n")
     if curves and len(next(iter(curves.values()))[0]) > 1:
         plot_curves(curves, run.path("accuracy_vs_k.png"), xlabel="k (demonstrations)", ylabel="accuracy",
-                    title=f"SST-2 dev ({config.template} template)")
+                    title=f"SST-2 {config.split} ({config.template} template)")
 
 
-def _metrics(rows, random_labels, generation, num_dev: int) -> dict[str, Any]:
+def _metrics(rows, random_labels, generation, ensembles, num_dev: int, split: str) -> dict[str, Any]:
     variants = {"uncalibrated": "accuracy", "calibrated": "calibrated", "batch-calibrated": "batch_calibrated"}
     best = max(rows, key=lambda r: max(r[key] for key in variants.values()))
     best_variant = max(variants, key=lambda name: best[variants[name]])
-    summary = [summary_row(f"SST-2 dev ({num_dev})", f"best accuracy (k={best['k']} {best['strategy']}, "
+    dataset = f"SST-2 {split} ({num_dev})"
+    summary = [summary_row(dataset, f"best accuracy (k={best['k']} {best['strategy']}, "
                            f"{best_variant})", round(best[variants[best_variant]], 4))]
     zero = next((r for r in rows if r["k"] == 0), None)
     if zero:
-        summary.append(summary_row(f"SST-2 dev ({num_dev})", "k=0 accuracy -> calibrated",
+        summary.append(summary_row(dataset, "k=0 accuracy -> calibrated",
                                    f"{zero['accuracy']:.3f} -> {zero['calibrated']:.3f}"))
-    return {"grid": rows, "random_labels": random_labels, "generation": generation, "best": best,
+    summary += [summary_row(dataset, f"ensemble of {len(e['members'])} (k={e['k']}): raw / calibrated / batch",
+                            f"{e['accuracy']:.3f} / {e['calibrated']:.3f} / {e['batch_calibrated']:.3f}")
+                for e in ensembles]
+    return {"grid": rows, "random_labels": random_labels, "generation": generation, "ensembles": ensembles,
+            "best": best,
             "summary": summary,
             "accuracy_table": np.round([[r["k"], r["accuracy"], r["calibrated"], r["batch_calibrated"]] for r in rows],
                                        4).tolist()}

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from hw9_icl.calibration import calibrate
-from hw9_icl.evaluate import accuracies
+from hw9_icl.evaluate import accuracies, ensemble_accuracies
 
 
 @pytest.mark.task_calibrate
@@ -49,3 +49,22 @@ def test_batch_calibration_divides_out_the_mean_over_the_reviews() -> None:
     assert (raw, calibrated, batch_calibrated) == (0.5, 0.5, 1.0), (
         f"expected accuracy 0.5 raw, 0.5 with a uniform content-free bias and 1.0 batch-calibrated (bias = the "
         f"mean distribution over the reviews), got {raw}, {calibrated}, {batch_calibrated}")
+
+
+@pytest.mark.task_calibrate
+@pytest.mark.points(0)  # given code (ensemble_accuracies), on top of the student's calibrate
+def test_an_ensemble_averages_the_cells_log_probabilities() -> None:
+    def cell(probabilities):
+        return {"log_probs": torch.log(torch.tensor(probabilities)).tolist(),
+                "content_free": torch.log(torch.tensor([[0.5, 0.5]])).tolist()}
+    first, second = cell([[0.9, 0.1], [0.6, 0.4]]), cell([[0.45, 0.55], [0.1, 0.9]])   # each right once
+    gold = [0, 1]
+    assert accuracies(first, gold)[0] == accuracies(second, gold)[0] == 0.5
+    # mean log-probabilities: review 1 log(0.9 * 0.45) / 2 > log(0.1 * 0.55) / 2, review 2 log 0.06 / 2 < log 0.36 / 2
+    raw, calibrated, _ = ensemble_accuracies([first, second], gold)
+    assert (raw, calibrated) == (1.0, 1.0), (
+        f"expected the ensemble of two cells that are each right once to be right twice (mean log-probabilities "
+        f"0.5 log 0.405 vs 0.5 log 0.055, and 0.5 log 0.06 vs 0.5 log 0.36), got raw {raw}, calibrated {calibrated}")
+    assert ensemble_accuracies([first], gold) == accuracies(first, gold), "an ensemble of one is the cell itself"
+    with pytest.raises(ValueError, match="at least one cell"):
+        ensemble_accuracies([], gold)

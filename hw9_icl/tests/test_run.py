@@ -35,6 +35,26 @@ def test_run_end_to_end_with_cache(tiny_model_dirs, tiny_data, tmp_path) -> None
     assert saved["summary"], "metrics.json must carry the summary rows"
 
 
+@pytest.mark.points(0)  # given code: the template x seed ensemble, on the test split
+def test_ensemble_on_the_test_split(tiny_model_dirs, tiny_data, tmp_path) -> None:
+    config = Config(data=tiny_data, model_path=str(tiny_model_dirs["base"]), split="test", ks=[0],
+                    strategies=["balanced"], pool_size=0, min_words=1, random_labels_ks=[], generation_num_dev=0,
+                    batch_size=2, ensemble_templates=["review", "qa"], ensemble_seeds=[0, 1], ensemble_k=2,
+                    cache_dir=tmp_path / "cells")
+    metrics = execute("hw9_icl", config, main, runs_root=tmp_path / "runs", run_id="e")
+    (ensemble,) = metrics["ensembles"]
+    assert [(m["template"], m["seed"]) for m in ensemble["members"]] == [
+        ("review", 0), ("qa", 0), ("review", 1), ("qa", 1)], f"unexpected members {ensemble['members']}"
+    assert all(0 <= ensemble[key] <= 1 for key in ("accuracy", "calibrated", "batch_calibrated"))
+    assert "Ensemble of 4 prompts" in (tmp_path / "runs/hw9_icl/e/accuracy.md").read_text()
+    assert any("ensemble of 4" in row["metric"] for row in metrics["summary"])
+    assert metrics["summary"][0]["dataset"] == "SST-2 test (4)"
+    with pytest.raises(ValueError, match="unknown template"):
+        Config(ensemble_templates=["no-such-template"])
+    with pytest.raises(ValueError, match="unknown split"):
+        main(Config(data=tiny_data, split="train", ks=[0]), None)
+
+
 @pytest.mark.points(0)  # given code
 def test_loading_errors_name_the_fix(tiny_model_dirs, tiny_lm, tmp_path) -> None:
     no_tokenizer = tmp_path / "weights-only"
