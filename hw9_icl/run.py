@@ -2,9 +2,9 @@
 without calibration; random labels; generation with several decoding settings; base vs instruct.
 
     python -m hw9_icl.run --config hw9_icl/config.quick.yaml
-    python -m hw9_icl.run --ks '[0, 4, 8]' --strategies '[nearest]' --template qa
+    python -m hw9_icl.run --config hw9_icl/config.quick.yaml --ks '[0, 4, 8]' --strategies '[nearest]' --template qa
     python -m hw9_icl.run --model_path ~/models/OLMo-2-0425-1B --instruct_model_path ~/models/OLMo-2-0425-1B-Instruct
-    python -m hw9_icl.run --ks '[0]' --ensemble_templates '[instructed, movie]' --split test
+    python -m hw9_icl.run --ks '[0]' --random_labels_ks '[]' --generation_num_dev 0 --split test
 
 An ensemble (``ensemble_templates``) scores k class-balanced demonstrations drawn with each of
 ``ensemble_seeds`` (the demonstration pool drawn with the same seed, as ``--seed`` does) under each
@@ -60,7 +60,7 @@ class Config:
     order: str = "as_selected"               # as_selected | reversed | shuffled
     random_labels_ks: list[int] = field(default_factory=lambda: [4, 8])  # balanced demos, random labels
     generation_k: int = 4                    # balanced demonstrations for the generation experiment
-    generation_num_dev: int = 100            # first N dev sentences for generation (0: skip)
+    generation_num_dev: int = 100            # first N reviews of the split for generation (0: skip)
     decoding: list[DecodingSettings] = field(default_factory=_default_decoding)
     batch_size: int = 16
     calibration_sample: int = 32
@@ -73,6 +73,9 @@ class Config:
         unknown = [s for s in self.strategies if s not in STRATEGIES]
         if unknown:
             raise ValueError(f"unknown strategies {unknown}; choose from {list(STRATEGIES)}")
+        if self.split not in ("dev", "test"):
+            raise ValueError(f"unknown split {self.split!r}; choose dev (where settings are chosen) or test (to "
+                             "confirm a setting chosen on dev, once)")
         if any(k < 0 for k in self.ks) or not self.ks:
             raise ValueError(f"ks must be a non-empty list of k >= 0, got {self.ks}")
         if self.ensemble_templates and (self.ensemble_k < 0 or not self.ensemble_seeds):
@@ -214,7 +217,8 @@ def _add_curves(curves: dict, rows: list, model_name: str, multiple: bool) -> No
 
 
 def _write_report(run: Run, config: Config, rows, random_labels, generation, curves, ensembles) -> None:
-    lines = ["| model | k | strategy | accuracy | calibrated | batch-calibrated | seconds |",
+    lines = [f"SST-2 {config.split}, template `{config.template}`:", "",
+             "| model | k | strategy | accuracy | calibrated | batch-calibrated | seconds |",
              "|---|---|---|---|---|---|---|"]
     lines += [f"| {r['model']} | {r['k']} | {r['strategy']} | {r['accuracy']:.3f} | {r['calibrated']:.3f} | "
               f"{r['batch_calibrated']:.3f} | {'cached' if r['seconds'] is None else r['seconds']} |" for r in rows]
