@@ -166,8 +166,47 @@ def build_release(root: Path, hw_name: str | None = None) -> Release:
             release.solutions.extend(solution_only_code(top, rel, text))
         elif top in release.stubbed and reason == "hidden test":
             release.hidden_names |= hidden_test_names((root / rel).read_text(encoding="utf-8"), rel)
+    if hw_name is not None:
+        for rel in unused_common_modules(release.files):
+            del release.files[rel]
     release.files["README.md"] = OutFile(student_readme(root, homeworks, release).encode("utf-8"))
     return release
+
+
+def unused_common_modules(files: dict[str, OutFile]) -> list[str]:
+    """The ``common/*.py`` modules that nothing else in `files` imports, directly or through other common
+    modules, and that the Makefile does not run (``-m common.<name>``).
+
+    A one-homework release leaves them out: shared code written for later homeworks (say, torch
+    sampling with temperature and top-k) must not hand an earlier homework's task to its students."""
+    def common_imports(source: str) -> set[str]:
+        found = set()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith("common.")}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                if node.module == "common":
+                    found |= {alias.name for alias in node.names}
+                elif node.module.startswith("common."):
+                    found.add(node.module.split(".")[1])
+        return found
+
+    modules = {rel[len("common/"):-len(".py")]: rel for rel in files
+               if rel.startswith("common/") and rel.endswith(".py") and rel.count("/") == 1}
+    needed = {"__init__"}
+    makefile = files.get("Makefile")
+    if makefile is not None:
+        needed |= {name for name in modules if f"-m common.{name}" in makefile.data.decode("utf-8")}
+    for rel, out in files.items():
+        if rel.endswith(".py") and not rel.startswith("common/"):
+            needed |= common_imports(out.data.decode("utf-8"))
+    todo = [name for name in needed if name in modules]
+    while todo:
+        for name in common_imports(files[modules[todo.pop()]].data.decode("utf-8")) - needed:
+            needed.add(name)
+            if name in modules:
+                todo.append(name)
+    return sorted(rel for name, rel in modules.items() if name not in needed)
 
 
 def reference_banner(reference: str, stubbed: list[str]) -> str:

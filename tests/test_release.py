@@ -131,3 +131,13 @@ def test_grade_summary_has_points_per_task_and_counts_0_point_tests_apart():
     assert text.splitlines()[1:] == ["  task_a  0 / 2  failed: test_two", "  task_b  2 / 2"], text
     tag_tests(results, tasks)
     assert results["tests"][0]["tags"] == ["task_b"] and "tags" not in results["tests"][2]
+
+
+def test_a_homework_release_leaves_out_common_modules_nothing_in_it_imports():
+    release = build_release(REPO, "hw5_fflm")
+    assert "common/torch_utils.py" not in release.files, (
+        "hw5's release shipped common/torch_utils.py, whose sample_next (torch, temperature and top-k) would "
+        "hand hw5's own sampling task to its students; nothing in hw5 or hw3 imports it")
+    assert {"common/__init__.py", "common/run.py", "common/vocabulary.py", "common/report.py"} <= set(release.files), (
+        "modules hw5 imports, and common.report (which the Makefile runs), must ship")
+    assert "common/torch_utils.py" in build_release(REPO, "hw6_rnn").files, "hw6 imports common.torch_utils"
