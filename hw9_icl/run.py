@@ -158,9 +158,10 @@ def _ensemble(config: Config, lm: LanguageModel, model_name: str, dev, folder: P
             results.append(result)
             members.append(dict(zip(("template", "seed", "accuracy", "calibrated", "batch_calibrated"),
                                     (name, seed, *accuracies(result, gold)), strict=True)))
-            run.log(f"hw9: {model_name} ensemble member {name} seed {seed}: accuracy {members[-1]['accuracy']:.3f}, "
-                    f"calibrated {members[-1]['calibrated']:.3f}, batch-calibrated "
-                    f"{members[-1]['batch_calibrated']:.3f}" + (f" [{seconds:.0f} s]" if seconds else " [cached]"))
+            member = members[-1]
+            run.log(f"hw9: {model_name} ensemble member {name} seed {seed}: accuracy {member['accuracy']:.3f}, "
+                    f"calibrated {member['calibrated']:.3f}, batch-calibrated {member['batch_calibrated']:.3f}"
+                    + (f" [{seconds:.0f} s]" if seconds is not None else " [cached]"))
     raw, calibrated, batch_calibrated = ensemble_accuracies(results, gold)
     run.log(f"hw9: {model_name} ensemble of {len(results)} (k={config.ensemble_k}): accuracy {raw:.3f}, "
             f"calibrated {calibrated:.3f}, batch-calibrated {batch_calibrated:.3f}")
