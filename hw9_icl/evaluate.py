@@ -37,14 +37,19 @@ class Cell:
         return asdict(self)
 
 
+def check_split(split: str) -> None:
+    """Raise a ValueError naming the choices unless `split` is an evaluated SST-2 split."""
+    if split not in ("dev", "test"):
+        raise ValueError(f"unknown split {split!r}; choose dev (where settings are chosen) or test (to confirm "
+                         "a setting chosen on dev, once)")
+
+
 def load_data(data: Path | None, num_dev: int, min_words: int, max_words: int, pool_size: int,
               seed: int, split: str = "dev") -> tuple[list[Demonstration], list[Demonstration]]:
     """(demonstration pool, evaluated reviews). The pool: SST-2 training phrases of `min_words`..`max_words`
     words, `pool_size` of them drawn with `seed` (0: all); the reviews: the first `num_dev` sentences of
     `split` (0: all; dev has 872, the labelled GLUE test 1,821)."""
-    if split not in ("dev", "test"):
-        raise ValueError(f"unknown split {split!r}; choose dev (where settings are chosen) or test (to confirm "
-                         "a setting chosen on dev, once)")
+    check_split(split)
     train = [Demonstration(" ".join(item.tokens), item.label) for item in read_sst2_tsv("train", data)
              if min_words <= len(item.tokens) <= max_words]
     if not train:

@@ -30,7 +30,7 @@ import numpy as np
 from common.fileio import atomic_write_json, atomic_write_text
 from common.plots import plot_curves
 from common.run import REPO_ROOT, Run, run_cli, summary_row
-from hw9_icl.evaluate import Cell, accuracies, demonstrations, ensemble_accuracies, load_data, score_cell
+from hw9_icl.evaluate import Cell, accuracies, check_split, demonstrations, ensemble_accuracies, load_data, score_cell
 from hw9_icl.generation import DecodingSettings, generate_answers, parse_answer
 from hw9_icl.models import LanguageModel, encode_prompt, load_language_model
 from hw9_icl.neighbours import embed_sentences
@@ -73,9 +73,7 @@ class Config:
         unknown = [s for s in self.strategies if s not in STRATEGIES]
         if unknown:
             raise ValueError(f"unknown strategies {unknown}; choose from {list(STRATEGIES)}")
-        if self.split not in ("dev", "test"):
-            raise ValueError(f"unknown split {self.split!r}; choose dev (where settings are chosen) or test (to "
-                             "confirm a setting chosen on dev, once)")
+        check_split(self.split)
         if any(k < 0 for k in self.ks) or not self.ks:
             raise ValueError(f"ks must be a non-empty list of k >= 0, got {self.ks}")
         if self.ensemble_templates and (self.ensemble_k < 0 or not self.ensemble_seeds):
