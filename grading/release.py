@@ -37,6 +37,7 @@ from grading.course import (
 )
 from grading.leaks import SolutionCode, hidden_test_names
 from grading.markers import MarkerError, module_name, strip_solutions, unmark
+from grading.needs import imported_modules
 from grading.owners import public_test_references, task_owner
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -179,17 +180,8 @@ def unused_common_modules(files: dict[str, OutFile]) -> list[str]:
 
     A one-homework release leaves them out: shared code written for later homeworks (say, torch
     sampling with temperature and top-k) must not hand an earlier homework's task to its students."""
-    def common_imports(source: str) -> set[str]:
-        found = set()
-        for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Import):
-                found |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith("common.")}
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                if node.module == "common":
-                    found |= {alias.name for alias in node.names}
-                elif node.module.startswith("common."):
-                    found.add(node.module.split(".")[1])
-        return found
+    def common_imports(rel: str) -> set[str]:
+        return {name.split(".")[1] for name in imported_modules(files[rel].data, rel) if name.startswith("common.")}
 
     modules = {rel[len("common/"):-len(".py")]: rel for rel in files
                if rel.startswith("common/") and rel.endswith(".py") and rel.count("/") == 1}
@@ -197,12 +189,12 @@ def unused_common_modules(files: dict[str, OutFile]) -> list[str]:
     makefile = files.get("Makefile")
     if makefile is not None:
         needed |= {name for name in modules if f"-m common.{name}" in makefile.data.decode("utf-8")}
-    for rel, out in files.items():
+    for rel in files:
         if rel.endswith(".py") and not rel.startswith("common/"):
-            needed |= common_imports(out.data.decode("utf-8"))
+            needed |= common_imports(rel)
     todo = [name for name in needed if name in modules]
     while todo:
-        for name in common_imports(files[modules[todo.pop()]].data.decode("utf-8")) - needed:
+        for name in common_imports(modules[todo.pop()]) - needed:
             needed.add(name)
             if name in modules:
                 todo.append(name)
