@@ -23,8 +23,10 @@ class CheckpointError(ValueError):
     """A folder that is not a usable Hugging Face checkpoint; the message says what to pass instead."""
 
 
-def load_encoder(path: str | Path, dtype: torch.dtype | None = None, add_pooling_layer: bool = True):
-    """``(AutoModel, AutoTokenizer)`` from a local checkpoint folder (never a hub name).
+def load_encoder(path: str | Path, dtype: torch.dtype = torch.float32, add_pooling_layer: bool = True):
+    """``(AutoModel, AutoTokenizer)`` from a local checkpoint folder (never a hub name), the weights in
+    `dtype` whatever the checkpoint stores (float32: the optimizer updates full-precision weights, and
+    bf16/fp16 training comes from autocast, not from half-precision weights).
 
     Raises CheckpointError when `path` holds no config.json or no tokenizer, or when the tokenizer's
     vocabulary is larger than the model's embedding table.
@@ -40,8 +42,7 @@ def load_encoder(path: str | Path, dtype: torch.dtype | None = None, add_pooling
     except (OSError, ValueError, TypeError) as error:
         raise CheckpointError(f"{path}: no tokenizer could be loaded ({error}); the folder needs "
                               "tokenizer.json or vocab.txt beside config.json") from None
-    kwargs = {"dtype": dtype} if dtype is not None else {}
-    encoder = AutoModel.from_pretrained(path, add_pooling_layer=add_pooling_layer, **kwargs)
+    encoder = AutoModel.from_pretrained(path, add_pooling_layer=add_pooling_layer, dtype=dtype)
     check_vocab_match(tokenizer, encoder)
     return encoder, tokenizer
 

@@ -88,7 +88,7 @@ def build_model(config: Config, encoder_path: Path, device: torch.device,
 
         load_encoder(encoder_path)  # the same checks of the folder and the tokenizer
         sequence_model = AutoModelForSequenceClassification.from_pretrained(
-            encoder_path, num_labels=len(LABEL_NAMES), classifier_dropout=config.dropout)
+            encoder_path, num_labels=len(LABEL_NAMES), classifier_dropout=config.dropout, dtype=torch.float32)
         tokenizer = AutoTokenizer.from_pretrained(encoder_path)
         check_vocab_match(tokenizer, sequence_model)
         return from_sequence_classification(sequence_model).to(device), tokenizer

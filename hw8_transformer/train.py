@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class TrainSettings:
     eval_batch_size: int = 128
     precision: str = "fp32"            # fp32 | bf16 | fp16 (autocast; fp16 adds loss scaling)
     compile: bool = False              # torch.compile the model (GPU; dynamic shapes)
+    layer_decay: float = 1.0           # lr x layer_decay**depth below the top (1 = one lr for all layers)
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
@@ -48,6 +50,8 @@ class TrainSettings:
         for name in ("lr", "epochs", "batch_size", "grad_accum", "eval_batch_size"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        if not 0 < self.layer_decay <= 1:
+            raise ValueError(f"layer_decay scales the lr per layer below the top, in (0, 1]; got {self.layer_decay}")
         if not 0 <= self.warmup < 1:
             raise ValueError(f"warmup is a fraction of the updates in [0, 1), got {self.warmup}")
 
@@ -162,6 +166,41 @@ def _autocast(device: torch.device, precision: str) -> Callable[[], contextlib.A
     return lambda: torch.autocast(device_type=device.type, dtype=dtype)
 
 
+_LAYER = re.compile(r"\blayer\.(\d+)\.")
+
+
+def layer_depths(model: nn.Module) -> dict[str, int]:
+    """How far below the top each trainable parameter sits: 0 for the head and the pooler, 1 for the last
+    transformer layer (``...layer.<L-1>....``), L for the first, L + 1 for the embeddings."""
+    names = [name for name, p in model.named_parameters() if p.requires_grad]
+    layers = [int(m.group(1)) for name in names if (m := _LAYER.search(name))]
+    num_layers = max(layers, default=-1) + 1
+    depths = {}
+    for name in names:
+        match = _LAYER.search(name)
+        if match:
+            depths[name] = num_layers - int(match.group(1))
+        else:
+            depths[name] = num_layers + 1 if "embeddings." in name else 0
+    return depths
+
+
+def parameter_groups(model: nn.Module, settings: TrainSettings) -> list[dict]:
+    """AdamW parameter groups: no weight decay on biases and LayerNorm weights (as is customary), and with
+    ``layer_decay`` < 1 a learning rate of ``lr * layer_decay**depth`` (:func:`layer_depths`): the head
+    learns at `lr`, layers further from it less (layer-wise learning-rate decay)."""
+    params = dict(model.named_parameters())
+    groups: dict[tuple[int, bool], dict] = {}
+    for name, depth in layer_depths(model).items():
+        parameter, decays = params[name], params[name].dim() >= 2
+        key = (depth if settings.layer_decay < 1 else 0, decays)
+        group = groups.setdefault(key, {
+            "params": [], "weight_decay": settings.weight_decay if decays else 0.0,
+            "lr": settings.lr * settings.layer_decay ** depth})
+        group["params"].append(parameter)
+    return list(groups.values())
+
+
 def fit(model: nn.Module, train: TokenizedSplit, dev: TokenizedSplit, pad_token_id: int, settings: TrainSettings,
         process: Process, seed: int = 0, save_best: Callable[[nn.Module], None] | None = None,
         log: Callable[[str], None] = print, progress: Callable = lambda iterable, **_: iterable) -> History:
@@ -184,10 +223,7 @@ def fit(model: nn.Module, train: TokenizedSplit, dev: TokenizedSplit, pad_token_
     trainable = [p for p in model.parameters() if p.requires_grad]
     if not trainable:
         raise ValueError("the model has no trainable parameter; unfreeze the encoder or keep the head trainable")
-    decay = [p for p in trainable if p.dim() >= 2]
-    no_decay = [p for p in trainable if p.dim() < 2]   # biases and LayerNorm weights, as is customary
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": settings.weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=settings.lr,
+    optimizer = torch.optim.AdamW(parameter_groups(model, settings), lr=settings.lr,
                                   fused=device.type in ("cpu", "cuda"))  # one kernel for all parameters
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: linear_warmup_decay(step, warmup_updates, total_updates))

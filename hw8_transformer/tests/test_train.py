@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from hw8_transformer.model import PretrainedClassifier, load_encoder
-from hw8_transformer.train import linear_warmup_decay, train_update
+from hw8_transformer.train import TrainSettings, layer_depths, linear_warmup_decay, parameter_groups, train_update
 
 
 @pytest.mark.task_schedule
@@ -99,3 +99,29 @@ def test_update_runs_under_bf16_autocast(tiny_bert_no_dropout_dir):
                         lambda: torch.autocast("cpu", dtype=torch.bfloat16), contextlib.nullcontext)
     assert 0.3 < loss < 1.5, f"expected a loss near log 2 from a fresh head but got {loss}"
     assert all(p.dtype == torch.float32 for p in model.parameters()), "autocast must leave the weights in float32"
+
+
+@pytest.mark.task_run
+@pytest.mark.points(0)  # given code
+def test_layer_decay_scales_the_learning_rate_by_depth(tiny_bert_dir):
+    encoder, _ = load_encoder(tiny_bert_dir)                 # 2 layers: depths head 0, layer.1 1, layer.0 2, emb 3
+    model = PretrainedClassifier(encoder, pooling="cls")
+    depths = layer_depths(model)
+    expected = {"classifier.weight": 0, "encoder.pooler.dense.weight": 0,
+                "encoder.encoder.layer.1.output.dense.weight": 1, "encoder.encoder.layer.0.output.dense.weight": 2,
+                "encoder.embeddings.word_embeddings.weight": 3}
+    for name, depth in expected.items():
+        assert depths[name] == depth, f"{name}: expected depth {depth} but got {depths[name]}"
+    groups = parameter_groups(model, TrainSettings(lr=1.0, layer_decay=0.5, weight_decay=0.1))
+    lr_of = {id(p): (g["lr"], g["weight_decay"]) for g in groups for p in g["params"]}
+    named = dict(model.named_parameters())
+    assert sum(len(g["params"]) for g in groups) == len(named), "every parameter in exactly one group"
+    for name, depth in expected.items():
+        assert lr_of[id(named[name])] == (0.5 ** depth, 0.1), f"{name}: expected lr {0.5 ** depth} with decay 0.1"
+    assert lr_of[id(named["encoder.embeddings.LayerNorm.weight"])] == (0.125, 0.0), "no decay on LayerNorm weights"
+    plain = parameter_groups(model, TrainSettings(lr=1.0, weight_decay=0.1))
+    assert [(g["lr"], g["weight_decay"]) for g in plain] == [(1.0, 0.1), (1.0, 0.0)], "layer_decay 1: two groups"
+    model.set_encoder_trainable(False)
+    assert set(layer_depths(model)) == {"classifier.weight", "classifier.bias"}, "frozen parameters get no group"
+    with pytest.raises(ValueError, match="layer_decay"):
+        TrainSettings(layer_decay=0.0)
