@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -17,11 +18,13 @@ from torch.nn import functional as F
 
 from common.metrics import accuracy, confusion_matrix, macro_f1, perplexity
 from common.plots import plot_confusion_matrix, plot_curves
+from common.resources import find_model
 from common.run import Run
 from common.torch_utils import TrainStep, autocast, count_parameters, detach_state, load_checkpoint, save_checkpoint
 from hw6_rnn.classifier import RNNClassifier
 from hw6_rnn.data import ClassificationData, LMCorpus, classification_batches
 from hw6_rnn.lm import RNNLanguageModel, batchify, bptt_windows, generate
+from hw6_rnn.pretrained import PRETRAINED_EMBEDDINGS, vocabulary_vectors
 
 
 @dataclass
@@ -31,6 +34,7 @@ class ClassifierConfig:
     min_freq: int = 1                 # vocabulary: train words seen at least this often
     max_train: int | None = None      # keep only the first examples of train (tests, quick runs)
     embedding_dim: int = 300
+    embeddings: Literal["random", "minilm"] = "random"   # minilm: start from MiniLM's wordpiece table (384-d)
     hidden_size: int = 150
     num_layers: int = 1
     bidirectional: bool = True
@@ -53,6 +57,9 @@ class ClassifierConfig:
             raise ValueError(f"classifier.dropout must be in [0, 1), got {self.dropout}")
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("classifier.epochs and classifier.batch_size must be >= 1")
+        if self.embeddings == "minilm" and self.embedding_dim != 384:
+            raise ValueError(f"classifier.embeddings minilm gives 384-d vectors; set classifier.embedding_dim 384 "
+                             f"(got {self.embedding_dim})")
 
 
 @dataclass
@@ -106,10 +113,20 @@ class VanishingConfig:
 # Classifier
 
 
-def build_classifier(config: ClassifierConfig, data: ClassificationData) -> RNNClassifier:
-    return RNNClassifier(len(data.vocab), len(data.label_names), data.pad_index, config.embedding_dim,
-                         config.hidden_size, config.num_layers, config.bidirectional, config.cell,
-                         config.pooling, config.dropout, config.fused, config.sparse_embeddings)
+def build_classifier(config: ClassifierConfig, data: ClassificationData,
+                     log: Callable[[str], None] = print) -> RNNClassifier:
+    """A fresh classifier; with ``embeddings: minilm`` its embedding layer starts from pretrained vectors."""
+    model = RNNClassifier(len(data.vocab), len(data.label_names), data.pad_index, config.embedding_dim,
+                          config.hidden_size, config.num_layers, config.bidirectional, config.cell,
+                          config.pooling, config.dropout, config.fused, config.sparse_embeddings)
+    if config.embeddings != "random":
+        name = PRETRAINED_EMBEDDINGS[config.embeddings]
+        weights, coverage = vocabulary_vectors(data.vocab, find_model(name))      # (V, E)
+        with torch.no_grad():
+            model.embedding.weight.copy_(weights)
+        log(f"embeddings: {name}'s wordpiece table, a word = the mean of its pieces; {coverage:.1%} of the "
+            f"{len(data.vocab):,} words have no unknown piece")
+    return model
 
 
 @torch.no_grad()
@@ -129,7 +146,7 @@ def predict(model: RNNClassifier, examples, batch_size: int, pad_index: int, dev
 def train_classifier(config: ClassifierConfig, data: ClassificationData, name: str, run: Run,
                      device: torch.device, amp: bool = False, seed: int = 0) -> dict[str, Any]:
     """Train with Adam, keep the best-on-dev checkpoint, report test accuracy, macro-F1 and the confusion matrix."""
-    model = build_classifier(config, data).to(device)
+    model = build_classifier(config, data, run.log).to(device)
     if config.sparse_embeddings:
         rest = [p for name, p in model.named_parameters() if not name.startswith("embedding.")]
         optimizers = [torch.optim.SparseAdam(list(model.embedding.parameters()), lr=config.lr),
