@@ -84,6 +84,7 @@ class Expected:
     id: str
     points: float
     visibility: str
+    timeout: float | None = None  # the test's own limit (``@pytest.mark.timeout(s)``) over Limits.test_timeout
 
 
 @dataclass
@@ -128,14 +129,15 @@ def _child_env() -> dict[str, str]:
 def run_child(copy: Path, targets: list[str], mode: str, limits: Limits, deadline: float,
               only: list[str] | None = None, no_shrink: bool = False, extra_args: tuple[str, ...] = (),
               import_modules: tuple[str, ...] = (), sandbox: Sandbox | None = None,
-              data: dict[str, Path] | None = None) -> ChildRun:
+              data: dict[str, Path] | None = None, timeouts: dict[str, float] | None = None) -> ChildRun:
     """Run pytest on `targets` inside `copy` and gather the signed events of the grading plugin.
 
     mode: "collect" (report the collected items) or "run"; only: node ids to run (default all);
     no_shrink: hypothesis reports the first failing example without shrinking it; extra_args: more
     pytest arguments; import_modules: modules the child imports after collection (import errors come
     back as collect errors named "import <module>"); sandbox: where the child runs (default
-    :func:`grading.sandbox.choose`); data: datasets the child may read (name -> folder).
+    :func:`grading.sandbox.choose`); data: datasets the child may read (name -> folder); timeouts: the
+    tests whose own timeout marker (from the trusted collection) replaces ``limits.test_timeout``.
     When this returns, nothing the child started is running any more.
     """
     sandbox = sandbox or choose()
@@ -187,11 +189,12 @@ def run_child(copy: Path, targets: list[str], mode: str, limits: Limits, deadlin
             elif proc.poll() is not None:
                 break  # the child is gone; what still holds the pipe is something it left behind
             now = time.monotonic()
-            limit = limits.test_timeout + limits.grace if run.current else limits.collect_timeout
+            test_limit = (timeouts or {}).get(run.current, limits.test_timeout)
+            limit = test_limit + limits.grace if run.current else limits.collect_timeout
             if now > deadline:
                 run.killed = f"the whole run took longer than {limits.total_timeout:g} s"
             elif now - phase_start > limit:
-                run.killed = (f"the test took longer than {limits.test_timeout:g} s and was killed"
+                run.killed = (f"the test took longer than {test_limit:g} s and was killed"
                               if run.current else
                               f"importing and collecting the tests took longer than {limit:g} s")
             if run.killed:
@@ -254,7 +257,9 @@ def _absorb(run: ChildRun, event: dict) -> bool:
     if run.finished:
         return False
     if kind == "item" and event["id"] not in {item.id for item in run.items}:
-        run.items.append(Expected(event["id"], float(event["points"]), event["visibility"]))
+        timeout = event.get("timeout")
+        run.items.append(Expected(event["id"], float(event["points"]), event["visibility"],
+                                  float(timeout) if timeout else None))
     elif kind == "collecterror":
         run.collect_errors[event["id"]] = event["text"]
     elif kind == "start" and event["id"] not in run.started:
@@ -320,6 +325,7 @@ def run_tests(copy: Path, targets: list[str], expected: list[Expected], limits: 
     outcomes for tests that never finished. A test whose child died, hung or was interrupted
     (KeyboardInterrupt, pytest.exit) scores 0; the tests it had not reached run in a fresh child."""
     results: dict[str, Outcome] = {}
+    timeouts = {e.id: e.timeout for e in expected if e.timeout}
     queue: deque[tuple[list[str], list[str], bool]] = deque([(targets, [e.id for e in expected], True)])
     while queue:
         target, ids, may_split = queue.popleft()
@@ -330,7 +336,8 @@ def run_tests(copy: Path, targets: list[str], expected: list[Expected], limits: 
             for i in ids:
                 results[i] = Outcome(False, f"not run: the whole run took longer than {limits.total_timeout:g} s")
             continue
-        run = run_child(copy, target, "run", limits, deadline, only=ids, sandbox=sandbox, data=data)
+        run = run_child(copy, target, "run", limits, deadline, only=ids, sandbox=sandbox, data=data,
+                        timeouts=timeouts)
         for i in ids:
             if run.done(i):
                 results[i] = _phase_outcome(run.phases[i])

@@ -3,9 +3,9 @@
 It does nothing unless GRADING_CONFIG names a config file written by the parent. It reads that file
 and deletes it in ``pytest_configure``, before any test module (and so any submitted code) is
 imported. It then streams one signed JSON line per event over an inherited pipe:
-``item`` (collect mode: node id, points, visibility), ``start``, ``report`` (one per test phase),
-``collecterror``, ``interrupted`` (a KeyboardInterrupt or ``pytest.exit`` ended the session) and
-``finish``. The parent verifies the HMAC of every line and trusts nothing else
+``item`` (collect mode: node id, points, visibility, the test's own timeout), ``start``, ``report``
+(one per test phase), ``collecterror``, ``interrupted`` (a KeyboardInterrupt or ``pytest.exit`` ended
+the session) and ``finish``. The parent verifies the HMAC of every line and trusts nothing else
 the child produces (exit code, files, stdout).
 """
 from __future__ import annotations
@@ -79,6 +79,14 @@ def _skip_hypothesis_shrinking() -> None:
     settings.load_profile("grading-no-shrink")
 
 
+def own_timeout(item: pytest.Item) -> float | None:
+    """The seconds of the test's own ``@pytest.mark.timeout(s)`` (pytest-timeout's marker), or None."""
+    marker = item.get_closest_marker("timeout")
+    if marker is None:
+        return None
+    return marker.kwargs.get("timeout", marker.args[0] if marker.args else None)
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
     if not _state:
         return
@@ -86,7 +94,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         split = split_points(items)
         for item in items:
             points, visibility = points_and_visibility(item, split)
-            _send({"ev": "item", "id": item.nodeid, "points": points, "visibility": visibility})
+            _send({"ev": "item", "id": item.nodeid, "points": points, "visibility": visibility,
+                   "timeout": own_timeout(item)})
     elif _state["only"]:
         keep = [item for item in items if item.nodeid in _state["only"]]
         dropped = [item for item in items if item.nodeid not in _state["only"]]

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -176,3 +177,21 @@ def test_points_of_one_parameter_override_the_functions(tmp_path):
     pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", str(tmp_path)], plugins=[Recorder()])
     expected = {"test_x[1]": (4.0, "visible"), "test_x[2]": (0.0, "visible"), "test_plain": (1.0, "after_due_date")}
     assert found == expected, f"expected {expected} but got {found}"
+
+
+def test_a_tests_own_timeout_marker_replaces_the_default_limit(template, tmp_path):
+    """LIMITS allows 2 s a test (+1 s grace); a test marked timeout(30) may take 3.5 s, an unmarked one may not."""
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-r", str(template), str(copy)], check=True)
+    (copy / "hw1_fake" / "tests" / "test_slow.py").write_text(
+        "import time\n\nimport pytest\n\n\n"
+        "@pytest.mark.timeout(30)\ndef test_marked_slow():\n    time.sleep(3.5)\n\n\n"
+        "def test_unmarked_slow():\n    time.sleep(3.5)\n")
+    target = ["hw1_fake/tests/test_slow.py"]
+    expected = autograde.run_child(copy, target, "collect", LIMITS, time.monotonic() + 60).items
+    assert {e.id.split("::")[-1]: e.timeout for e in expected} == {"test_marked_slow": 30.0,
+                                                                  "test_unmarked_slow": None}
+    outcomes = autograde.run_tests(copy, target, expected, LIMITS, time.monotonic() + 60)
+    marked, unmarked = (outcomes[e.id] for e in expected)
+    assert marked.passed, f"the marked test should have its own 30 s: {marked.output[-300:]}"
+    assert not unmarked.passed and ("2 s" in unmarked.output or "Timeout" in unmarked.output), unmarked.output[-300:]
