@@ -180,18 +180,14 @@ def test_points_of_one_parameter_override_the_functions(tmp_path):
 
 
 def test_a_tests_own_timeout_marker_replaces_the_default_limit(template, tmp_path):
-    """LIMITS allows 2 s a test (+1 s grace); a test marked timeout(30) may take 3.5 s, an unmarked one may not."""
+    """LIMITS allows 2 s a test (+1 s grace: the 'loops' submission is killed by it); a test marked
+    timeout(30) may take 3.5 s, in pytest-timeout and in the parent's watchdog alike."""
     copy = tmp_path / "copy"
     subprocess.run(["cp", "-r", str(template), str(copy)], check=True)
     (copy / "hw1_fake" / "tests" / "test_slow.py").write_text(
-        "import time\n\nimport pytest\n\n\n"
-        "@pytest.mark.timeout(30)\ndef test_marked_slow():\n    time.sleep(3.5)\n\n\n"
-        "def test_unmarked_slow():\n    time.sleep(3.5)\n")
+        "import time\n\nimport pytest\n\n\n@pytest.mark.timeout(30)\ndef test_marked_slow():\n    time.sleep(3.5)\n")
     target = ["hw1_fake/tests/test_slow.py"]
     expected = autograde.run_child(copy, target, "collect", LIMITS, time.monotonic() + 60).items
-    assert {e.id.split("::")[-1]: e.timeout for e in expected} == {"test_marked_slow": 30.0,
-                                                                  "test_unmarked_slow": None}
-    outcomes = autograde.run_tests(copy, target, expected, LIMITS, time.monotonic() + 60)
-    marked, unmarked = (outcomes[e.id] for e in expected)
-    assert marked.passed, f"the marked test should have its own 30 s: {marked.output[-300:]}"
-    assert not unmarked.passed and ("2 s" in unmarked.output or "Timeout" in unmarked.output), unmarked.output[-300:]
+    assert [e.timeout for e in expected] == [30.0], f"expected the marker's 30 s, got {expected}"
+    outcome = autograde.run_tests(copy, target, expected, LIMITS, time.monotonic() + 60)[expected[0].id]
+    assert outcome.passed, f"the marked test should have its own 30 s: {outcome.output[-300:]}"
