@@ -3,7 +3,8 @@
 Tools, in order of preference:
 
 - ``bwrap`` (bubblewrap, the sandbox Flatpak uses; ``apt-get install bubblewrap``);
-- util-linux ``unshare``, with ``mount``, ``pivot_root`` and ``setpriv`` of the same package.
+- util-linux ``unshare``, with ``mount``, ``pivot_root`` and ``setpriv`` of the same package, and
+  iproute2's ``ip`` (to bring up the new network namespace's loopback, as bubblewrap does).
 
 Either runs the child in new PID, mount, network, IPC and UTS namespaces (a new user namespace too
 where the kernel allows it), without capabilities and with no_new_privs, on a root filesystem that
@@ -15,7 +16,8 @@ holds only:
 - the datasets the homework uses, read-only, under /grading/data (``COURSE_DATA``);
 - its own writable temp folder /tmp (also ``HOME``).
 
-No course checkout, no folder of the grader, no other submission, no network. The child is PID 1
+No course checkout, no folder of the grader, no other submission, no network but the namespace's own
+loopback (a test may talk to itself on 127.0.0.1, as torchrun's rendezvous does). The child is PID 1
 of its namespace (or bubblewrap's init is): when it ends or is killed, the kernel kills everything
 it started, daemons included.
 
@@ -149,8 +151,8 @@ def _working(tool: str) -> tuple[Sandbox | None, str]:
     """(a Sandbox of `tool` that ran a probe, None and why not)."""
     if shutil.which(tool) is None:
         return None, "not installed"
-    if tool == "unshare" and not all(shutil.which(t) for t in ("mount", "pivot_root", "setpriv")):
-        return None, "mount, pivot_root or setpriv (util-linux) is missing"
+    if tool == "unshare" and not all(shutil.which(t) for t in ("mount", "pivot_root", "setpriv", "ip")):
+        return None, "mount, pivot_root or setpriv (util-linux), or ip (iproute2), is missing"
     variants = [Sandbox(tool)]
     if tool == "unshare" and os.geteuid() == 0:
         variants.append(Sandbox(tool, user_namespace=False))
@@ -258,6 +260,7 @@ def _mount_flags(path: str) -> str:
 # and the command runs without any capability.
 _UNSHARE_SCRIPT = """set -eu
 R=$1; shift
+{ip} link set lo up
 mount -t tmpfs -o mode=755 grading-root "$R"
 cd "$R"
 mkdir -p {folders} proc dev/shm .{tmp} .old
@@ -287,7 +290,7 @@ def _unshare_command(argv: list[str], layout: Layout, user_namespace: bool) -> l
     script = (_UNSHARE_SCRIPT.replace("{binds}", "\n".join(binds)).replace("{devices}", " ".join(DEVICES))
               .replace("{folders}", folders)
               .replace("{tmp_host}", shlex.quote(str(layout.tmp))).replace("{tmp}", TMP_INSIDE)
-              .replace("{course}", COURSE_INSIDE))
+              .replace("{course}", COURSE_INSIDE).replace("{ip}", shlex.quote(shutil.which("ip") or "ip")))
     root = layout.tmp.parent / f"root-{os.urandom(4).hex()}"
     root.mkdir()
     users = ["--user", "--map-root-user"] if user_namespace else []

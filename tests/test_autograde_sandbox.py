@@ -144,7 +144,8 @@ def test_the_grade_says_whether_it_ran_in_a_sandbox(batch, sandbox):
 
 def test_the_sandbox_hides_the_course_and_the_network(sandbox, course, template, tmp_path):
     """The checkout (which holds the solution) and the grader are not visible; a server listening on the
-    grading machine's loopback cannot be reached."""
+    grading machine's loopback cannot be reached, while the sandbox's own loopback works (torchrun's
+    rendezvous in hw8's distributed test needs it)."""
     if not sandbox.isolated:
         pytest.skip("without a sandbox the submitted code sees what the grader sees (documented)")
     with socket.socket() as server:
@@ -163,6 +164,10 @@ def test_the_sandbox_hides_the_course_and_the_network(sandbox, course, template,
             "        pass\n"
             "    else:\n"
             "        raise AssertionError('the network of the grading machine is reachable')\n"
+            "    with socket.socket() as own:\n"
+            "        own.bind(('127.0.0.1', 0))\n"
+            "        own.listen()\n"
+            "        socket.create_connection(own.getsockname(), timeout=1).close()\n"
             "    total = a + b\n"))
         result = grade(template, "hw1_fake", probe, LIMITS, sandbox=sandbox)
     assert result["score"] == 10, [t["output"] for t in result["tests"] if t["score"] == 0]
