@@ -172,17 +172,10 @@ _LAYER = re.compile(r"\blayer\.(\d+)\.")
 def layer_depths(model: nn.Module) -> dict[str, int]:
     """How far below the top each trainable parameter sits: 0 for the head and the pooler, 1 for the last
     transformer layer (``...layer.<L-1>....``), L for the first, L + 1 for the embeddings."""
-    names = [name for name, p in model.named_parameters() if p.requires_grad]
-    layers = [int(m.group(1)) for name in names if (m := _LAYER.search(name))]
-    num_layers = max(layers, default=-1) + 1
-    depths = {}
-    for name in names:
-        match = _LAYER.search(name)
-        if match:
-            depths[name] = num_layers - int(match.group(1))
-        else:
-            depths[name] = num_layers + 1 if "embeddings." in name else 0
-    return depths
+    layer_of = {name: _LAYER.search(name) for name, p in model.named_parameters() if p.requires_grad}
+    num_layers = max((int(m.group(1)) for m in layer_of.values() if m), default=-1) + 1
+    return {name: num_layers - int(m.group(1)) if m else (num_layers + 1 if "embeddings." in name else 0)
+            for name, m in layer_of.items()}
 
 
 def parameter_groups(model: nn.Module, settings: TrainSettings) -> list[dict]:
@@ -192,7 +185,8 @@ def parameter_groups(model: nn.Module, settings: TrainSettings) -> list[dict]:
     params = dict(model.named_parameters())
     groups: dict[tuple[int, bool], dict] = {}
     for name, depth in layer_depths(model).items():
-        parameter, decays = params[name], params[name].dim() >= 2
+        parameter = params[name]
+        decays = parameter.dim() >= 2
         key = (depth if settings.layer_decay < 1 else 0, decays)
         group = groups.setdefault(key, {
             "params": [], "weight_decay": settings.weight_decay if decays else 0.0,
