@@ -44,10 +44,12 @@ class Config:
     direct: bool = False                  # Bengio's direct connections from the word vectors to the output
     dropout: float = 0.3
     embedding_std: float = 1.0            # the word vectors start as N(0, embedding_std²)
+    tie_embeddings: bool = False          # the output layer reuses the word vectors (U = P Cᵀ)
     optimizer: str = "adam"               # adam or sgd
     lr: float = 1.0e-3
     weight_decay: float = 0.0
     lr_decay: float = 0.5                 # the rate is multiplied by this when dev perplexity does not improve
+    min_improvement: float = 0.0          # ... by at least this fraction (0.01: a fall of less than 1 % is a plateau)
     epochs: int = 10
     max_minutes: float | None = None      # start no new epoch after this many minutes of training (null: no limit)
     batch_size: int = 256
@@ -68,6 +70,9 @@ class Config:
         if not 0 <= self.dropout < 1 or self.lr <= 0 or self.temperature <= 0:
             raise ValueError(f"need 0 <= dropout < 1, lr > 0 and temperature > 0; got {self.dropout}, {self.lr}, "
                              f"{self.temperature}")
+        if not 0 <= self.min_improvement < 1:
+            raise ValueError(f"min_improvement must be in [0, 1) (a fraction of the best dev perplexity) but got "
+                             f"{self.min_improvement}")
         if self.top_k is not None and self.top_k < 1:
             raise ValueError(f"top_k must be >= 1 or null (no limit) but got {self.top_k}")
         for name in ("max_train_sentences", "max_eval_sentences"):
@@ -114,7 +119,8 @@ def main(config: Config, run: Run) -> dict[str, Any]:
 
     rng = np.random.default_rng(config.seed)
     model = FeedForwardLM(len(vocab), config.context_size, config.embedding_dim, config.hidden_dim,
-                          direct=config.direct, dropout=config.dropout, embedding_std=config.embedding_std, rng=rng)
+                          direct=config.direct, dropout=config.dropout, embedding_std=config.embedding_std,
+                          tie_embeddings=config.tie_embeddings, rng=rng)
     optimizer = make_optimizer(config.optimizer, model, config.lr, config.weight_decay)
     num_parameters = sum(p.size for p in model.parameters())
     run.log(f"feed-forward model: {num_parameters:,} parameters; {config.optimizer} lr {config.lr:g}, "
@@ -135,7 +141,8 @@ def main(config: Config, run: Run) -> dict[str, Any]:
 
     history = train(model, optimizer, train_w, dev_w, config.epochs, config.batch_size, run.path("model.npz"),
                     config.lr_decay, config.seed, config.eval_batch_size, config.max_minutes,
-                    progress=lambda it, desc, total: run.progress(it, desc, total=total), after_epoch=report)
+                    progress=lambda it, desc, total: run.progress(it, desc, total=total), after_epoch=report,
+                    min_improvement=config.min_improvement)
     if history.stopped_early:
         run.log(f"stopped after {len(history.dev_perplexity)} of {config.epochs} epochs: the time budget of "
                 f"{config.max_minutes:g} minutes ran out")

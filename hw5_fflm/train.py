@@ -1,6 +1,7 @@
 """Training the feed-forward language model (given code): minibatches of windows, SGD or Adam, the
-learning rate multiplied by `lr_decay` whenever the development perplexity stops improving, the
-best model (by development perplexity) kept as a checkpoint and restored at the end."""
+learning rate multiplied by `lr_decay` whenever the development perplexity stops improving (by at
+least the fraction `min_improvement`), the best model (by development perplexity) kept as a
+checkpoint and restored at the end."""
 from __future__ import annotations
 
 import math
@@ -41,6 +42,13 @@ def make_optimizer(name: str, model: FeedForwardLM, lr: float, weight_decay: flo
     raise ValueError(f"optimizer must be 'adam' or 'sgd' but got {name!r}")
 
 
+def plateaued(dev: float, best: float, min_improvement: float = 0.0) -> bool:
+    """Whether the learning rate should decay after an epoch with development perplexity `dev`:
+    unless `dev` is below the best so far by at least the fraction `min_improvement`.
+    With 0.01, going from 158.1 to 158.0 is a plateau; from 158.1 to 155.0 is not."""
+    return not dev < best * (1.0 - min_improvement)
+
+
 def save_checkpoint(model: FeedForwardLM, path: Path) -> None:
     """The parameters as a .npz file, written atomically."""
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
@@ -55,15 +63,16 @@ def load_checkpoint(model: FeedForwardLM, path: Path) -> None:
 def train(model: FeedForwardLM, optimizer: optim.Optimizer, train_windows: Windows, dev_windows: Windows,
           epochs: int, batch_size: int, checkpoint: Path, lr_decay: float = 0.5, seed: int = 0,
           eval_batch_size: int = 2048, max_minutes: float | None = None, progress: Callable | None = None,
-          after_epoch: Callable[[int, History], None] | None = None) -> History:
+          after_epoch: Callable[[int, History], None] | None = None, min_improvement: float = 0.0) -> History:
     """Train for `epochs` epochs; after each, score the development windows, keep the best model in
     `checkpoint` and multiply the learning rate by `lr_decay` if the development perplexity did not
-    improve. With `max_minutes`, no new epoch starts once that much time has gone (the epochs that
-    ran are in the history). The best model is loaded back at the end. `progress(iterable, desc, total)` wraps the
-    batches (a progress bar); `after_epoch(epoch, history)` runs after each epoch (logging, samples)."""
-    if epochs < 1 or batch_size < 1 or not 0 < lr_decay <= 1:
-        raise ValueError(f"need epochs >= 1, batch_size >= 1 and 0 < lr_decay <= 1; got {epochs}, {batch_size}, "
-                         f"{lr_decay}")
+    improve by at least the fraction `min_improvement` (see `plateaued`). With `max_minutes`, no new
+    epoch starts once that much time has gone (the epochs that ran are in the history). The best
+    model is loaded back at the end. `progress(iterable, desc, total)` wraps the batches (a progress
+    bar); `after_epoch(epoch, history)` runs after each epoch (logging, samples)."""
+    if epochs < 1 or batch_size < 1 or not 0 < lr_decay <= 1 or not 0 <= min_improvement < 1:
+        raise ValueError(f"need epochs >= 1, batch_size >= 1, 0 < lr_decay <= 1 and 0 <= min_improvement < 1; got "
+                         f"{epochs}, {batch_size}, {lr_decay}, {min_improvement}")
     history, best, started = History(), math.inf, time.perf_counter()
     num_batches = math.ceil(len(train_windows) / batch_size)
     for epoch in range(1, epochs + 1):
@@ -81,11 +90,11 @@ def train(model: FeedForwardLM, optimizer: optim.Optimizer, train_windows: Windo
         history.train_perplexity.append(math.exp(total_loss / len(train_windows)))
         dev = perplexity_of(token_log_probs(model, dev_windows, eval_batch_size))
         history.dev_perplexity.append(dev)
+        if plateaued(dev, best, min_improvement):
+            optimizer.lr *= lr_decay
         if dev < best:
             best, history.best_epoch = dev, epoch
             save_checkpoint(model, checkpoint)
-        else:
-            optimizer.lr *= lr_decay
         if after_epoch:
             after_epoch(epoch, history)
         if max_minutes is not None and time.perf_counter() - started > 60 * max_minutes and epoch < epochs:

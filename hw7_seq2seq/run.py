@@ -7,7 +7,9 @@
 Each epoch: training loss, validation perplexity and greedy validation BLEU; the checkpoint with the
 best validation BLEU is kept (``best.pt``, with ``src_vocab.tsv`` / ``tgt_vocab.tsv``); with
 ``train.average_last`` N > 1 the mean of the last N epochs' weights replaces it when its validation
-BLEU is higher (checkpoint averaging). At the end that checkpoint translates the test set
+BLEU is higher (checkpoint averaging). With ``data.subwords`` N the model reads and writes BPE pieces
+learned on the training split (``src_subwords.json`` / ``tgt_subwords.json`` in the run folder), and
+its output is joined back into words before scoring. At the end that checkpoint translates the test set
 (test_2016_flickr) greedily and with beam search. The run folder also gets ``test.greedy.txt``,
 ``test.beam.txt``, ``loss.png``, ``val_bleu.png`` and ``attention_<n>.png`` heat maps;
 ``python -m hw7_seq2seq.translate --checkpoint <run>/best.pt`` translates typed sentences.
@@ -33,6 +35,7 @@ from common.torch_utils import TrainStep, count_parameters, load_checkpoint, res
 from hw7_seq2seq.data import build_vocabularies, encode_pairs, filter_by_length
 from hw7_seq2seq.decode import Hypothesis
 from hw7_seq2seq.model import ModelConfig, Seq2Seq
+from hw7_seq2seq.subwords import Subwords
 from hw7_seq2seq.text import LANGUAGE_NAMES, detokenize
 from hw7_seq2seq.train import (
     LR_SCHEDULES,
@@ -53,7 +56,8 @@ class DataConfig:
     src: Language = "de"
     tgt: Language = "en"
     root: Path | None = None             # folder holding multi30k/ (default: the course data folder)
-    min_freq: int = 2                     # words seen fewer times in training become <unk>
+    min_freq: int = 2                     # tokens seen fewer times in training become <unk>
+    subwords: int | None = None           # BPE units per language, learned on train (null: whole words)
     max_len: int = 50                     # training pairs with a longer side are dropped; longest input translated
     max_train_pairs: int | None = None    # the first N training pairs only (quick runs)
 
@@ -62,6 +66,8 @@ class DataConfig:
             raise ValueError(f"src and tgt are both {self.src!r}; choose two different languages")
         if self.min_freq < 1 or self.max_len < 1:
             raise ValueError(f"min_freq and max_len must be >= 1, got {self.min_freq} and {self.max_len}")
+        if self.subwords is not None and self.subwords < 100:
+            raise ValueError(f"subwords must be >= 100 BPE units (or null for whole words), got {self.subwords}")
         if self.max_train_pairs is not None and self.max_train_pairs < 1:
             raise ValueError(f"max_train_pairs must be >= 1 or null (all), got {self.max_train_pairs}")
 
@@ -132,10 +138,22 @@ def main(config: Config, run: Run) -> dict[str, Any]:
     train_pairs = filter_by_length(read_multi30k("train", data.src, data.tgt, data.root), data.max_len)
     train_pairs = train_pairs[: data.max_train_pairs]
     val_pairs, test_pairs = (read_multi30k(split, data.src, data.tgt, data.root) for split in ("val", "test"))
-    src_vocab, tgt_vocab = build_vocabularies(train_pairs, data.min_freq)
+    subwords = None if data.subwords is None else [Subwords.train([pair[side] for pair in train_pairs], data.subwords)
+                                                   for side in (0, 1)]
+
+    def units(pairs):  # what the model reads and writes: words, or their BPE pieces
+        return pairs if subwords is None else [(subwords[0].split(s), subwords[1].split(t)) for s, t in pairs]
+
+    def output_words(ids: list[int]) -> list[str]:
+        tokens = tgt_vocab.indices_to_tokens(ids)
+        return tokens if subwords is None else Subwords.join(tokens)
+
+    src_vocab, tgt_vocab = build_vocabularies(units(train_pairs), data.min_freq)
     src_vocab.save(run.path("src_vocab.tsv"))
     tgt_vocab.save(run.path("tgt_vocab.tsv"))
-    train_examples, val_examples, test_examples = (encode_pairs(pairs, src_vocab, tgt_vocab)
+    for side, model in zip(("src", "tgt"), subwords or [], strict=False):
+        model.save(run.path(f"{side}_subwords.json"))
+    train_examples, val_examples, test_examples = (encode_pairs(units(pairs), src_vocab, tgt_vocab)
                                                    for pairs in (train_pairs, val_pairs, test_pairs))
     model = Seq2Seq(config.model, len(src_vocab), len(tgt_vocab)).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.train.lr)
@@ -148,7 +166,7 @@ def main(config: Config, run: Run) -> dict[str, Any]:
     def translate_bleu(examples, pairs, beam_size: int) -> tuple[float, str, list[Hypothesis]]:
         hypotheses = translate_sources(model, [src for src, _ in examples], beam_size, config.decode.max_len,
                                        config.decode.length_penalty, config.decode.batch_size)
-        texts = [detokenize(tgt_vocab.indices_to_tokens(h.tokens)) for h in hypotheses]
+        texts = [detokenize(output_words(h.tokens)) for h in hypotheses]
         score, signature = bleu(texts, [detokenize(tgt) for _, tgt in pairs])
         return score, signature, hypotheses
 
@@ -214,7 +232,7 @@ def main(config: Config, run: Run) -> dict[str, Any]:
     references = [tgt[1:-1] for _, tgt in test_examples]
     for name, hypotheses in (("greedy", greedy), ("beam", beam)):
         atomic_write_text(run.path(f"test.{name}.txt"),
-                          "".join(detokenize(tgt_vocab.indices_to_tokens(h.tokens)) + "\n" for h in hypotheses))
+                          "".join(detokenize(output_words(h.tokens)) + "\n" for h in hypotheses))
     run.log(f"test ({pair}, {chosen}): sacreBLEU greedy {greedy_bleu:.2f}, "
             f"beam {config.decode.beam_size} {beam_bleu:.2f}  [{signature}]")
 
@@ -228,7 +246,8 @@ def main(config: Config, run: Run) -> dict[str, Any]:
             rows = tgt_vocab.indices_to_tokens(hypothesis.tokens)
             rows += ["</s>"] * (len(hypothesis.attention) - len(rows))
             plot_heatmap(hypothesis.attention, run.path(f"attention_{n}.png"), row_labels=rows,
-                         col_labels=src_tokens, xlabel=f"source ({data.src})", ylabel=f"output ({data.tgt})",
+                         col_labels=src_tokens if subwords is None else subwords[0].split(src_tokens),
+                         xlabel=f"source ({data.src})", ylabel=f"output ({data.tgt})",
                          title=f"attention, test sentence {n}")
 
     label = f"Multi30k {pair} test_2016"
@@ -244,8 +263,8 @@ def main(config: Config, run: Run) -> dict[str, Any]:
         "length_ratio_greedy": round(mean_length_ratio([h.tokens for h in greedy], references), 4),
         "length_ratio_beam": round(mean_length_ratio([h.tokens for h in beam], references), 4),
         "examples": [{"source": detokenize(s), "reference": detokenize(t),
-                      "greedy": detokenize(tgt_vocab.indices_to_tokens(g.tokens)),
-                      "beam": detokenize(tgt_vocab.indices_to_tokens(b.tokens))}
+                      "greedy": detokenize(output_words(g.tokens)),
+                      "beam": detokenize(output_words(b.tokens))}
                      for (s, t), g, b in list(zip(test_pairs, greedy, beam, strict=True))[:5]],
         "summary": [
             summary_row(label, "sacreBLEU, greedy", round(greedy_bleu, 2)),

@@ -3,8 +3,9 @@
     python -m hw7_seq2seq.translate --checkpoint runs/hw7_seq2seq/<id>/best.pt "Ein Mann fährt Fahrrad."
     echo "Zwei Hunde spielen im Schnee." | python -m hw7_seq2seq.translate --checkpoint <run>/best.pt --beam 1
 
-The run folder's ``src_vocab.tsv`` and ``tgt_vocab.tsv`` (beside the checkpoint) give the words;
-the checkpoint refuses vocabularies other than the ones it was trained with. Behaviour on bad
+The run folder's ``src_vocab.tsv`` and ``tgt_vocab.tsv`` (beside the checkpoint) give the words
+(and, for a model trained with ``data.subwords``, ``src_subwords.json`` and ``tgt_subwords.json``
+give the BPE pieces); the checkpoint refuses vocabularies other than the ones it was trained with. Behaviour on bad
 input: an empty sentence or one longer than the model's training limit (``data.max_len`` tokens)
 is an error naming the limit; unknown words become ``<unk>`` and are listed with the translation;
 ``--src``/``--tgt`` that differ from the checkpoint's language pair are an error.
@@ -20,9 +21,10 @@ from pathlib import Path
 import torch
 
 from common.torch_utils import CheckpointError, load_checkpoint, resolve_device
-from common.vocabulary import Vocabulary
+from common.vocabulary import UNK, Vocabulary
 from hw7_seq2seq.data import encode_source
 from hw7_seq2seq.model import ModelConfig, Seq2Seq
+from hw7_seq2seq.subwords import Subwords
 from hw7_seq2seq.text import detokenize, tokenize_sentence
 from hw7_seq2seq.train import translate_sources
 
@@ -37,12 +39,14 @@ class Translation:
 
 
 class Translator:
-    """A trained model with its vocabularies and language pair, loaded from a run's ``best.pt``."""
+    """A trained model with its vocabularies and language pair, loaded from a run's ``best.pt``;
+    `subwords` (source, target) when the model reads and writes BPE pieces, else None."""
 
     def __init__(self, model: Seq2Seq, src_vocab: Vocabulary, tgt_vocab: Vocabulary, src: str, tgt: str,
-                 max_src_len: int, max_len: int) -> None:
+                 max_src_len: int, max_len: int, subwords: tuple[Subwords, Subwords] | None = None) -> None:
         self.model, self.src_vocab, self.tgt_vocab = model.eval(), src_vocab, tgt_vocab
         self.src, self.tgt, self.max_src_len, self.max_len = src, tgt, max_src_len, max_len
+        self.subwords = subwords
 
     @classmethod
     def load(cls, checkpoint: str | Path, src: str | None = None, tgt: str | None = None,
@@ -66,8 +70,11 @@ class Translator:
         config = payload["config"]
         model = Seq2Seq(ModelConfig(**config["model"]), len(src_vocab), len(tgt_vocab))
         load_checkpoint(checkpoint, model, {"src": src_vocab, "tgt": tgt_vocab}, resolve_device(device))
+        subwords = None
+        if config["data"].get("subwords") is not None:
+            subwords = (Subwords.load(folder / "src_subwords.json"), Subwords.load(folder / "tgt_subwords.json"))
         return cls(model, src_vocab, tgt_vocab, trained[0], trained[1], config["data"]["max_len"],
-                   config["decode"]["max_len"])
+                   config["decode"]["max_len"], subwords)
 
     def translate(self, sentences: Sequence[str], beam_size: int = 5, length_penalty: float = 1.0) -> list[Translation]:
         """Translate raw sentences (tokenised like the training data) with beam search (beam_size 1: greedy)."""
@@ -78,14 +85,23 @@ class Translator:
             if len(tokens) > self.max_src_len:
                 raise ValueError(f"sentence {number} has {len(tokens)} tokens but this model was trained on "
                                  f"sentences of at most {self.max_src_len}; split it into shorter sentences")
-        hypotheses = translate_sources(self.model, [encode_source(t, self.src_vocab) for t in tokenized],
+        units = tokenized if self.subwords is None else [self.subwords[0].split(t) for t in tokenized]
+        hypotheses = translate_sources(self.model, [encode_source(u, self.src_vocab) for u in units],
                                        beam_size, self.max_len, length_penalty)
         results = []
         for tokens, hypothesis in zip(tokenized, hypotheses, strict=True):
             words = self.tgt_vocab.indices_to_tokens(hypothesis.tokens)
-            unknown = [token for token in tokens if token not in self.src_vocab]
-            results.append(Translation(detokenize(words), words, unknown))
+            if self.subwords is not None:
+                words = Subwords.join(words)
+            results.append(Translation(detokenize(words), words, self.unknown_words(tokens)))
         return results
+
+    def unknown_words(self, tokens: Sequence[str]) -> list[str]:
+        """The source words the model reads as ``<unk>`` (with subwords: a piece of them)."""
+        if self.subwords is None:
+            return [token for token in tokens if token not in self.src_vocab]
+        return [token for token in tokens
+                if any(piece == UNK or piece not in self.src_vocab for piece in self.subwords[0].split([token]))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

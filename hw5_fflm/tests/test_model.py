@@ -17,28 +17,47 @@ def torch_logits(model: FeedForwardLM, contexts: np.ndarray) -> tuple[torch.Tens
     weights = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True) for name, value in model.state()}
     x = weights["embedding.weight"][torch.from_numpy(contexts)].reshape(len(contexts), -1)
     h = torch.tanh(x @ weights["hidden.weight"] + weights["hidden.bias"])
-    logits = h @ weights["output.weight"] + weights["output.bias"]
+    if "projection.weight" in weights:  # tied: U = P Cᵀ
+        projected = h @ weights["projection.weight"] + weights["projection.bias"]
+        logits = projected @ weights["embedding.weight"].T + weights["output_bias"]
+    else:
+        logits = h @ weights["output.weight"] + weights["output.bias"]
     if "direct.weight" in weights:
         logits = logits + x @ weights["direct.weight"]
     return logits, weights
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("direct", [False, True])
-def test_parameter_shapes(direct):
-    model = FeedForwardLM(V, C, E, H, direct=direct, rng=np.random.default_rng(0))
+@pytest.mark.parametrize("direct, tie", [(False, False), (True, False), (False, True)])
+def test_parameter_shapes(direct, tie):
+    model = FeedForwardLM(V, C, E, H, direct=direct, tie_embeddings=tie, rng=np.random.default_rng(0))
     shapes = {name: value.shape for name, value in model.state()}
-    expected = {"embedding.weight": (V, E), "hidden.weight": (C * E, H), "hidden.bias": (H,),
-                "output.weight": (H, V), "output.bias": (V,)}
+    expected = {"embedding.weight": (V, E), "hidden.weight": (C * E, H), "hidden.bias": (H,)}
+    if tie:
+        expected |= {"projection.weight": (H, E), "projection.bias": (E,), "output_bias": (V,)}
+    else:
+        expected |= {"output.weight": (H, V), "output.bias": (V,)}
     if direct:
         expected["direct.weight"] = (C * E, V)
     assert shapes == expected, f"expected parameters {expected} but got {shapes}"
+    dtypes = {name: str(parameter.value.dtype) for name, parameter in model.named_parameters()
+              if parameter.value.dtype != np.float32 or not parameter.requires_grad}
+    assert not dtypes, f"expected every parameter float32 and trainable (requires_grad) but got {dtypes}"
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("tie", [False, True])
+def test_embedding_std_scales_the_word_vectors(tie):
+    model = FeedForwardLM(500, C, 40, H, embedding_std=0.1, tie_embeddings=tie, rng=np.random.default_rng(4))
+    std = float(dict(model.state())["embedding.weight"].std())
+    assert 0.095 < std < 0.105, f"expected the word vectors N(0, 0.1²), std 0.1, but got std {std:.4f}"
 
 
 @pytest.mark.points(5)
-@pytest.mark.parametrize("direct", [False, True])
-def test_logits_and_gradients_match_torch(direct):
-    model = FeedForwardLM(V, C, E, H, direct=direct, rng=np.random.default_rng(1), dtype=np.float64)
+@pytest.mark.parametrize("direct, tie", [(False, False), (True, False), (False, True), (True, True)])
+def test_logits_and_gradients_match_torch(direct, tie):
+    model = FeedForwardLM(V, C, E, H, direct=direct, tie_embeddings=tie, rng=np.random.default_rng(1),
+                          dtype=np.float64)
     contexts = np.array([[1, 2, 3], [3, 3, 0], [10, 2, 2], [4, 5, 6]])
     targets = np.array([0, 10, 3, 3])
     logits = model(contexts)
@@ -47,8 +66,9 @@ def test_logits_and_gradients_match_torch(direct):
     torch.nn.functional.cross_entropy(expected, torch.from_numpy(targets)).backward()
     assert logits.shape == (4, V), f"expected logits [4, {V}] but got {logits.shape}"
     assert np.allclose(logits.value, expected.detach().numpy(), atol=1e-12), "logits differ from the PyTorch model"
+    assert logits.value.dtype == np.float64, f"expected float64 logits from a float64 model, got {logits.value.dtype}"
     for name, parameter in model.named_parameters():
-        assert parameter.grad is not None, f"expected a gradient for {name}"
+        assert parameter.grad is not None, f"expected a gradient for {name}: is it used in forward?"
         assert np.allclose(parameter.grad, weights[name].grad.numpy(), atol=1e-12), (
             f"{name}: expected gradient {weights[name].grad.numpy().ravel()[:3]} ... but got "
             f"{parameter.grad.ravel()[:3]} ...")

@@ -6,6 +6,7 @@ import pytest
 
 from common.run import execute
 from hw5_fflm.run import Config, main
+from hw5_fflm.train import plateaued
 
 pytestmark = pytest.mark.task_run
 TINY = dict(max_train_sentences=300, max_eval_sentences=100, context_size=3, embedding_dim=8, hidden_dim=16,
@@ -47,3 +48,12 @@ def test_bad_config_values_are_rejected():
         Config(temperature=0.0)
     with pytest.raises(ValueError, match="top_k"):
         Config(top_k=0)
+    with pytest.raises(ValueError, match="min_improvement must be in"):
+        Config(min_improvement=1.0)
+
+
+@pytest.mark.points(0)  # given code
+def test_the_rate_decays_unless_dev_perplexity_falls_by_min_improvement():
+    assert plateaued(158.0, 158.1, 0.01) and plateaued(160.0, 158.1, 0.0), "a fall under 1 % (or a rise) is a plateau"
+    assert not plateaued(155.0, 158.1, 0.01) and not plateaued(158.0, 158.1, 0.0)
+    assert plateaued(158.1, 158.1, 0.0), "no improvement at all is a plateau"

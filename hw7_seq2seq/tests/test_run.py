@@ -129,3 +129,5 @@ def test_config_files_load_and_bad_values_name_the_fix() -> None:
         TrainConfig(schedule="step", decay_after=0)
     with pytest.raises(ValueError, match="choose two different languages"):
         DataConfig(src="en", tgt="en")
+    with pytest.raises(ValueError, match="subwords must be >= 100"):
+        DataConfig(subwords=10)
