@@ -151,8 +151,9 @@ def main(config: Config, run: Run) -> dict[str, Any]:
     src_vocab, tgt_vocab = build_vocabularies(units(train_pairs), data.min_freq)
     src_vocab.save(run.path("src_vocab.tsv"))
     tgt_vocab.save(run.path("tgt_vocab.tsv"))
-    for side, model in zip(("src", "tgt"), subwords or [], strict=False):
-        model.save(run.path(f"{side}_subwords.json"))
+    if subwords is not None:
+        for side, bpe in zip(("src", "tgt"), subwords, strict=True):
+            bpe.save(run.path(f"{side}_subwords.json"))
     train_examples, val_examples, test_examples = (encode_pairs(units(pairs), src_vocab, tgt_vocab)
                                                    for pairs in (train_pairs, val_pairs, test_pairs))
     model = Seq2Seq(config.model, len(src_vocab), len(tgt_vocab)).to(device)

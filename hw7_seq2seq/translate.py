@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from common.torch_utils import CheckpointError, load_checkpoint, resolve_device
-from common.vocabulary import UNK, Vocabulary
+from common.vocabulary import Vocabulary
 from hw7_seq2seq.data import encode_source
 from hw7_seq2seq.model import ModelConfig, Seq2Seq
 from hw7_seq2seq.subwords import Subwords
@@ -101,7 +101,7 @@ class Translator:
         if self.subwords is None:
             return [token for token in tokens if token not in self.src_vocab]
         return [token for token in tokens
-                if any(piece == UNK or piece not in self.src_vocab for piece in self.subwords[0].split([token]))]
+                if any(piece not in self.src_vocab for piece in self.subwords[0].split([token]))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

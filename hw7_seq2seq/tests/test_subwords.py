@@ -19,14 +19,26 @@ SENTENCES = [["ein", "hund", "läuft", "."], ["ein", "hundehalter", "läuft", ".
 
 def test_words_come_back_exactly_and_rare_words_are_spelled_from_pieces() -> None:
     bpe = Subwords.train(SENTENCES, vocab_size=40)
-    assert len(bpe) <= 40, f"expected at most 40 units, got {len(bpe)}"
+    pieces_used = {piece for sentence in SENTENCES for piece in bpe.split(sentence)}
+    assert len(pieces_used) <= 40, f"expected at most 40 units, got {len(pieces_used)}"
     for sentence in SENTENCES:
         assert Subwords.join(bpe.split(sentence)) == sentence, f"{sentence} -> {bpe.split(sentence)}"
     pieces = bpe.split(["hundehalterhunde"])  # never seen whole
     assert len(pieces) > 1 and all(piece.startswith("##") for piece in pieces[1:]), f"got {pieces}"
     assert Subwords.join(pieces) == ["hundehalterhunde"]
-    assert "<unk>" in bpe.split(["ħund"]), "a character never seen in training should become <unk>"
+    assert bpe.split(["ħund"])[0] == "ħ", "a character never seen in training should stay a piece of its own"
     assert bpe.split([]) == []
+
+
+def test_merges_by_hand() -> None:
+    # "low" x5, "lower" x2, "newest" x6, "widest" x3: the first merge is the most frequent pair, ##e ##s
+    # (9 times, in newest and widest), then ##es ##t (9); then ##o ##w and l ##o tie at 7 and the
+    # alphabetically first wins ("#" < "l"); then l ##ow (7).
+    sentences = [["low"]] * 5 + [["lower"]] * 2 + [["newest"]] * 6 + [["widest"]] * 3
+    bpe = Subwords.train(sentences, vocab_size=100)
+    expected = [("##e", "##s"), ("##es", "##t"), ("##o", "##w"), ("l", "##ow")]
+    assert bpe.merges[:4] == expected, f"expected {expected} but got {bpe.merges[:4]}"
+    assert bpe.split(["newest", "lowest"]) == ["newest", "low", "##est"], f"got {bpe.split(['newest', 'lowest'])}"
 
 
 def test_join_by_hand_and_bad_sizes() -> None:
@@ -36,8 +48,10 @@ def test_join_by_hand_and_bad_sizes() -> None:
         Subwords.train(SENTENCES, vocab_size=1)
 
 
-def test_save_and_load_give_the_same_pieces(tmp_path: Path) -> None:
+def test_save_and_load_give_the_same_pieces_and_training_is_deterministic(tmp_path: Path) -> None:
     bpe = Subwords.train(SENTENCES, vocab_size=30)
+    again = Subwords.train(list(reversed(SENTENCES)), vocab_size=30)
+    assert bpe.merges == again.merges, "the same sentences (in any order) should give the same merges"
     bpe.save(tmp_path / "bpe.json")
     loaded = Subwords.load(tmp_path / "bpe.json")
     assert [loaded.split(s) for s in SENTENCES] == [bpe.split(s) for s in SENTENCES]
