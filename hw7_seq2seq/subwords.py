@@ -91,7 +91,7 @@ class Subwords:
             merges.append(pair)
             units.add(merged(pair))
             changed = set()
-            for index in sorted(containing.pop(pair)):
+            for index in containing.pop(pair):
                 old, new = words[index], apply_merge(words[index], pair)
                 for gone in pairwise(old):
                     pair_counts[gone] -= counts[index]
@@ -102,7 +102,7 @@ class Subwords:
                     changed.add(made)
                 words[index] = new
             del pair_counts[pair]
-            for other in sorted(changed - {pair}):
+            for other in changed - {pair}:  # the heap orders by (count, pair): push order does not matter
                 if pair_counts[other] > 0:
                     heapq.heappush(heap, (-pair_counts[other], other))
         return cls(merges)
