@@ -1,7 +1,7 @@
 """Train the attention translation model on Multi30k and evaluate it with sacreBLEU.
 
     python -m hw7_seq2seq.run --config hw7_seq2seq/config.quick.yaml
-    python -m hw7_seq2seq.run --model.attention none --train.epochs 4      # the no-attention baseline
+    python -m hw7_seq2seq.run --model.attention none --train.epochs 4 --train.average_last 1   # no attention
     python -m hw7_seq2seq.run --data.src fr                                # French -> English
 
 Each epoch: training loss, validation perplexity and greedy validation BLEU; the checkpoint with the
