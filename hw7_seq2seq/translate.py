@@ -40,13 +40,15 @@ class Translation:
 
 class Translator:
     """A trained model with its vocabularies and language pair, loaded from a run's ``best.pt``;
-    `subwords` (source, target) when the model reads and writes BPE pieces, else None."""
+    `subwords` (source, target) when the model reads and writes BPE pieces, else None; `beam_size`
+    and `length_penalty` the search its run tested with (``decode`` in its config)."""
 
     def __init__(self, model: Seq2Seq, src_vocab: Vocabulary, tgt_vocab: Vocabulary, src: str, tgt: str,
-                 max_src_len: int, max_len: int, subwords: tuple[Subwords, Subwords] | None = None) -> None:
+                 max_src_len: int, max_len: int, subwords: tuple[Subwords, Subwords] | None = None,
+                 beam_size: int = 5, length_penalty: float = 1.0) -> None:
         self.model, self.src_vocab, self.tgt_vocab = model.eval(), src_vocab, tgt_vocab
         self.src, self.tgt, self.max_src_len, self.max_len = src, tgt, max_src_len, max_len
-        self.subwords = subwords
+        self.subwords, self.beam_size, self.length_penalty = subwords, beam_size, length_penalty
 
     @classmethod
     def load(cls, checkpoint: str | Path, src: str | None = None, tgt: str | None = None,
@@ -73,11 +75,16 @@ class Translator:
         subwords = None
         if config["data"].get("subwords") is not None:
             subwords = (Subwords.load(folder / "src_subwords.json"), Subwords.load(folder / "tgt_subwords.json"))
-        return cls(model, src_vocab, tgt_vocab, trained[0], trained[1], config["data"]["max_len"],
-                   config["decode"]["max_len"], subwords)
+        decode = config["decode"]
+        return cls(model, src_vocab, tgt_vocab, trained[0], trained[1], config["data"]["max_len"], decode["max_len"],
+                   subwords, decode["beam_size"], decode["length_penalty"])
 
-    def translate(self, sentences: Sequence[str], beam_size: int = 5, length_penalty: float = 1.0) -> list[Translation]:
-        """Translate raw sentences (tokenised like the training data) with beam search (beam_size 1: greedy)."""
+    def translate(self, sentences: Sequence[str], beam_size: int | None = None,
+                  length_penalty: float | None = None) -> list[Translation]:
+        """Translate raw sentences (tokenised like the training data) with beam search (beam_size 1: greedy);
+        None takes the run's own `beam_size` / `length_penalty`."""
+        beam_size = self.beam_size if beam_size is None else beam_size
+        length_penalty = self.length_penalty if length_penalty is None else length_penalty
         tokenized = [tokenize_sentence(sentence) for sentence in sentences]
         for number, tokens in enumerate(tokenized, start=1):
             if not tokens:
@@ -109,8 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sentences", nargs="*", help="sentences to translate (default: one per line on stdin)")
     parser.add_argument("--checkpoint", type=Path, required=True, help="a run's best.pt")
-    parser.add_argument("--beam", type=int, default=5, help="beam size (1 = greedy)")
-    parser.add_argument("--length-penalty", type=float, default=1.0)
+    parser.add_argument("--beam", type=int, default=None, help="beam size (1 = greedy; default: the run's)")
+    parser.add_argument("--length-penalty", type=float, default=None, help="length penalty α (default: the run's)")
     parser.add_argument("--src", default=None, help="expected source language (checked against the checkpoint)")
     parser.add_argument("--tgt", default=None, help="expected target language")
     parser.add_argument("--device", default="auto")

@@ -82,12 +82,16 @@ def test_translator_round_trip_and_bad_input(tiny_multi30k: Path, tmp_path: Path
     execute("hw7_seq2seq", small_config(tiny_multi30k), main, runs_root=tmp_path, run_id="toy")
     checkpoint = tmp_path / "hw7_seq2seq" / "toy" / "best.pt"
     translator = Translator.load(checkpoint, device="cpu")
-    greedy = (tmp_path / "hw7_seq2seq" / "toy" / "test.greedy.txt").read_text(encoding="utf-8").splitlines()
+    greedy, beam = ((tmp_path / "hw7_seq2seq" / "toy" / f"test.{name}.txt").read_text(encoding="utf-8").splitlines()
+                    for name in ("greedy", "beam"))
     from hw7_seq2seq.tests.conftest import toy_pairs
 
     first_source = toy_pairs(24, 2)[0][0]
     (translation,) = translator.translate([first_source], beam_size=1)
     assert translation.text == greedy[0], f"expected the run's greedy output {greedy[0]!r}, got {translation.text!r}"
+    assert (translator.beam_size, translator.length_penalty) == (3, 1.0), "expected the run's decode settings"
+    (translation,) = translator.translate([first_source])
+    assert translation.text == beam[0], f"expected the run's beam output {beam[0]!r}, got {translation.text!r}"
     (unknown,) = translator.translate(["Ein kleiner Elefant läuft."], beam_size=2)
     assert unknown.unknown_words == ["elefant"], f"expected the unknown word listed, got {unknown.unknown_words}"
     with pytest.raises(ValueError, match="sentence 2 is empty"):
