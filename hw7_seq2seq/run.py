@@ -148,14 +148,15 @@ def main(config: Config, run: Run) -> dict[str, Any]:
         tokens = tgt_vocab.indices_to_tokens(ids)
         return tokens if subwords is None else Subwords.join(tokens)
 
-    src_vocab, tgt_vocab = build_vocabularies(units(train_pairs), data.min_freq)
+    train_units, val_units, test_units = (units(pairs) for pairs in (train_pairs, val_pairs, test_pairs))
+    src_vocab, tgt_vocab = build_vocabularies(train_units, data.min_freq)
     src_vocab.save(run.path("src_vocab.tsv"))
     tgt_vocab.save(run.path("tgt_vocab.tsv"))
     if subwords is not None:
         for side, bpe in zip(("src", "tgt"), subwords, strict=True):
             bpe.save(run.path(f"{side}_subwords.json"))
-    train_examples, val_examples, test_examples = (encode_pairs(units(pairs), src_vocab, tgt_vocab)
-                                                   for pairs in (train_pairs, val_pairs, test_pairs))
+    train_examples, val_examples, test_examples = (encode_pairs(pairs, src_vocab, tgt_vocab)
+                                                   for pairs in (train_units, val_units, test_units))
     model = Seq2Seq(config.model, len(src_vocab), len(tgt_vocab)).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.train.lr)
     step = TrainStep(model, optimizer, config.train.clip_norm)
