@@ -10,8 +10,8 @@ Block form, inside a function body::
 
 becomes ``raise NotImplementedError("hw3_edugrad, task_ops_elementwise: implement hw3_edugrad.ops.relu
 (about 1 line)")`` at the marker's indentation: the homework, the task marker(s) whose tests call it
-(``pytest -m task_ops_elementwise``), the function and the size budget: the TODO hint's "about N
-lines" when it gives one, else the size of the reference solution.
+(``pytest -m task_ops_elementwise``), the function and the size budget: the TODO hint's "About N
+lines." (or "~N lines") when it states one, else the size of the reference solution.
 One-line form: ``x = <expr>  # SOLUTION`` becomes ``x = ...  # TODO``.
 Markers are recognised as comment tokens only, so the marker text inside a string is not a marker.
 """
@@ -112,15 +112,17 @@ def _one_line_stub(line: str, lineno: int, tree: ast.Module, path: str) -> tuple
 
 
 TODO = "# TODO"
-BUDGET = re.compile(r"(?:\babout\s+|~\s*)?\b(\d+|one)\s+lines?\b", re.IGNORECASE)
+# A hint's size budget: "About 3 lines.", "(about one line)", "~4 lines"; a bare "each one line" is not one.
+BUDGET = re.compile(r"(?:\babout\s+|~\s*)(\d+|one)\s+lines?\b", re.IGNORECASE)
 
 
-def todo_hint(lines: list[str], begin: int) -> tuple[int, int | None] | None:
+def todo_hint(lines: list[str], begin: int, path: str = "<source>") -> tuple[int, int | None] | None:
     """The ``# TODO`` hint right above the ``# BEGIN SOLUTION`` at 1-based line `begin`, if any.
 
     The hint is the comment lines from the last one starting with ``# TODO`` down to the marker, with
-    no other line between. Returns (its first line, its size budget: the N of "about N lines", None
-    when it gives none), or None when no hint sits right above the marker.
+    no other line between. Returns (its first line, its size budget: the N of its "about N lines" or
+    "~N lines", None when it states none), or None when no hint sits right above the marker.
+    Raises MarkerError (naming `path` and the hint's line) when the hint states two different budgets.
     """
     first = None
     row = begin - 1
@@ -131,10 +133,14 @@ def todo_hint(lines: list[str], begin: int) -> tuple[int, int | None] | None:
         row -= 1
     if first is None:
         return None
-    found = BUDGET.search(" ".join(line.strip().lstrip("#") for line in lines[first - 1: begin - 1]))
-    if found is None:
-        return first, None
-    return first, 1 if found.group(1).lower() == "one" else int(found.group(1))
+    hint = " ".join(line.strip().lstrip("#") for line in lines[first - 1: begin - 1])
+    stated = {found.group(0): 1 if found.group(1).lower() == "one" else int(found.group(1))
+              for found in BUDGET.finditer(hint)}
+    budgets = set(stated.values())
+    if len(budgets) > 1:
+        raise MarkerError(f"{path}:{first}: expected one size budget in the TODO hint but got "
+                          f"{' and '.join(map(repr, stated))}; keep a single 'About N lines.'")
+    return first, budgets.pop() if budgets else None
 
 
 def stub_message(hw: str, qualified: str, tasks: list[str], code_lines: int) -> str:
@@ -203,7 +209,7 @@ def strip_solutions(source: str, path: str, module: str, hw: str,
             if line[: len(line) - len(line.lstrip())] != begin_line[: len(begin_line) - len(begin_line.lstrip())]:
                 raise MarkerError(f"{path}:{lineno}: {END!r} is not indented like its {BEGIN!r} "
                                   f"at line {open_at}")
-            hint = todo_hint([raw.rstrip("\n") for raw in lines], open_at)
+            hint = todo_hint([raw.rstrip("\n") for raw in lines], open_at, path)
             size = hint[1] if hint and hint[1] is not None else _code_lines(solution[block_start:])
             message = stub_message(hw, qualified, tasks_of(qualified) if tasks_of else [], size)
             out[out.index(None)] = f'{indent}raise NotImplementedError("{message}")\n'
@@ -249,7 +255,7 @@ def unmark(source: str) -> str:
     for row, text, alone in marker_comments(source, "<reference>"):
         if text in (BEGIN, END) and alone:
             drop.add(row)
-            hint = todo_hint(bare, row) if text == BEGIN else None
+            hint = todo_hint(bare, row, "<reference>") if text == BEGIN else None
             if hint is not None:
                 drop.update(range(hint[0], row))
         elif text == ONE_LINE:

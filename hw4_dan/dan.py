@@ -142,7 +142,8 @@ class DAN(nn.Module):
 
         Apply word_dropout (in training mode only, with self.rng), embed, average, feed forward, output.
         """
-        # TODO: the four steps of the docstring, each one line. About 3 lines.
+        # TODO: the docstring's steps in order: word dropout, embedding, masked average, feed-forward,
+        # output layer. About 3 lines.
         # BEGIN SOLUTION
         kept = word_dropout(mask, self.word_dropout, self.rng, training=self.training)  # (B, T)
         average = masked_average(self.embedding(indices), kept)  # (B, d)
