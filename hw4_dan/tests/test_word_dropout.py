@@ -61,3 +61,38 @@ def test_same_seed_same_mask_and_input_untouched():
     assert (mask == copy).all(), "word_dropout modified the mask it was given; return a new array"
     with pytest.raises(ValueError, match=r"\[0, 1\)"):
         word_dropout(mask, 1.0, np.random.default_rng(0))
+
+
+def one_and_seven_token_rows(batch: int = 400, max_len: int = 8) -> np.ndarray:
+    """Half the rows hold 1 real token, half 7: 4 per row on average, like `first_half_rows` below."""
+    mask = np.zeros((batch, max_len), dtype=bool)
+    mask[::2, :1] = True
+    mask[1::2, :7] = True
+    return mask
+
+
+def first_half_rows(batch: int = 400, max_len: int = 8) -> np.ndarray:
+    mask = np.zeros((batch, max_len), dtype=bool)
+    mask[:, : max_len // 2] = True
+    return mask
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("masks", [
+    pytest.param((np.ones((400, 8), dtype=bool), first_half_rows()), id="more-real-tokens"),
+    pytest.param((first_half_rows(), one_and_seven_token_rows()), id="more-rows-to-rescue"),
+])
+def test_the_same_number_of_random_draws_whatever_the_outcome(masks):
+    """Two masks of the same shape whose outcomes differ (how many tokens are real, how many rows lose
+    every token) must leave two generators that start equal in equal states."""
+    states = []
+    for mask in masks:
+        rng = np.random.default_rng(13)
+        word_dropout(mask, 0.5, rng)
+        states.append(rng.bit_generator.state["state"]["state"])
+    assert states[0] == states[1], (
+        "expected word_dropout to take the same number of random draws from rng for any mask of the same shape, "
+        f"but masks with {masks[0].sum()} and {masks[1].sum()} real tokens (rows of {masks[0].sum(axis=1).min()}–"
+        f"{masks[0].sum(axis=1).max()} and {masks[1].sum(axis=1).min()}–{masks[1].sum(axis=1).max()} tokens) left "
+        "the generator in different states: draw a uniform number for every position of the mask (padding too), "
+        "and the rescue draw for every row, not only for the real tokens or the rows that lost them all")
