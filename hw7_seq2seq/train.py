@@ -3,7 +3,7 @@
     loss = train_epoch(model, examples, step, batch_size=128, seed=epoch, teacher_forcing=1.0)
     nll, tokens = evaluate_nll(model, val_examples, batch_size=128)   # perplexity = exp(nll / tokens)
     hypotheses = translate_sources(model, [src for src, _ in test_examples], beam_size=5, max_len=80)
-    score, signature = bleu([detokenize(...)], [detokenize(...)])
+    aligned = align(model, sources, [h.tokens for h in hypotheses])   # for replacing <unk> (text.py)
     lr = next_learning_rate(lr, "plateau", 0.5, 1, epoch, improved=val_bleu > best_bleu)
     model.load_state_dict(average_states([state_after_epoch_9, state_after_epoch_10]))
 """
@@ -13,12 +13,11 @@ import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import sacrebleu
 import torch
 from torch.nn import functional as F
 
 from common.torch_utils import TrainStep, padded_tensors
-from hw7_seq2seq.data import PAD_INDEX, Batch, Example, bucketed_batches, make_batch
+from hw7_seq2seq.data import BOS_INDEX, PAD_INDEX, Batch, Example, bucketed_batches, make_batch
 from hw7_seq2seq.decode import Hypothesis, beam_search, greedy_decode
 from hw7_seq2seq.model import Seq2Seq
 
@@ -129,14 +128,29 @@ def translate_sources(model: Seq2Seq, sources: Sequence[Sequence[int]], beam_siz
     return results
 
 
-def bleu(hypotheses: Sequence[str], references: Sequence[str]) -> tuple[float, str]:
-    """Corpus sacreBLEU (13a tokenisation, one reference each) of detokenised text, and its signature."""
-    if len(hypotheses) != len(references) or not hypotheses:
-        raise ValueError(f"expected as many hypotheses as references (at least one), got {len(hypotheses)} "
-                         f"and {len(references)}")
-    metric = sacrebleu.BLEU(tokenize="13a")
-    score = metric.corpus_score(list(hypotheses), [list(references)]).score
-    return float(score), str(metric.get_signature())
+@torch.no_grad()
+def align(model: Seq2Seq, sources: Sequence[Sequence[int]], outputs: Sequence[Sequence[int]],
+          batch_size: int = 128) -> list[list[int] | None]:
+    """For each output (target ids without ``<s>``/``</s>``), the source position each of its tokens
+    attended to most, found by feeding the output back through the decoder (teacher forcing); None
+    for every output of a model without attention."""
+    if model.decoder.attention is None:
+        return [None] * len(outputs)
+    model.eval()
+    device = next(model.parameters()).device
+    aligned: list[list[int] | None] = []
+    for start in range(0, len(sources), batch_size):
+        chunk = range(start, min(start + batch_size, len(sources)))
+        src = padded_tensors([sources[i] for i in chunk], PAD_INDEX, device)
+        tgt_in = padded_tensors([[BOS_INDEX, *outputs[i]] for i in chunk], PAD_INDEX, device).indices  # [B, T+1]
+        memory, state = model.encode(src.indices, src.lengths, src.mask)
+        best = []
+        for t in range(tgt_in.size(1) - 1):
+            _, state, weights = model.decoder.step(tgt_in[:, t], state, memory)       # weights [B, S]
+            best.append(weights.argmax(dim=-1))
+        positions = torch.stack(best, dim=1).tolist() if best else [[] for _ in chunk]   # [B, T]
+        aligned += [row[: len(outputs[i])] for i, row in zip(chunk, positions, strict=True)]
+    return aligned
 
 
 def mean_length_ratio(hypotheses: Sequence[Sequence[int]], references: Sequence[Sequence[int]]) -> float:

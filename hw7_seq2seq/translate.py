@@ -3,12 +3,14 @@
     python -m hw7_seq2seq.translate --checkpoint runs/hw7_seq2seq/<id>/best.pt "Ein Mann fährt Fahrrad."
     echo "Zwei Hunde spielen im Schnee." | python -m hw7_seq2seq.translate --checkpoint <run>/best.pt --beam 1
 
-The run folder's ``src_vocab.tsv`` and ``tgt_vocab.tsv`` (beside the checkpoint) give the words
-(and, for a model trained with ``data.subwords``, ``src_subwords.json`` and ``tgt_subwords.json``
-give the BPE pieces); the checkpoint refuses vocabularies other than the ones it was trained with. Behaviour on bad
-input: an empty sentence or one longer than the model's training limit (``data.max_len`` tokens)
-is an error naming the limit; unknown words become ``<unk>`` and are listed with the translation;
-``--src``/``--tgt`` that differ from the checkpoint's language pair are an error.
+The run folder's ``src_vocab.tsv`` and ``tgt_vocab.tsv`` (beside the checkpoint) give the words,
+``src_truecase.json`` / ``tgt_truecase.json`` the truecasers (and, for a model trained with
+``data.subwords``, ``src_subwords.json`` and ``tgt_subwords.json`` the BPE pieces); the checkpoint
+refuses vocabularies other than the ones it was trained with. Sentences go through the same text
+pipeline as the run's test set (``text.py``), so a test sentence translates to its line in
+``test.beam.txt``. Behaviour on bad input: an empty sentence or one longer than the model's training
+limit (``data.max_len`` tokens) is an error naming the limit; unknown words become ``<unk>`` and are
+listed with the translation; ``--src``/``--tgt`` that differ from the checkpoint's language pair are an error.
 """
 from __future__ import annotations
 
@@ -22,16 +24,15 @@ import torch
 
 from common.torch_utils import CheckpointError, load_checkpoint, resolve_device
 from common.vocabulary import Vocabulary
-from hw7_seq2seq.data import encode_source
+from hw7_seq2seq.data import UNK_INDEX, encode_source
 from hw7_seq2seq.model import ModelConfig, Seq2Seq
-from hw7_seq2seq.subwords import Subwords
-from hw7_seq2seq.text import detokenize, tokenize_sentence
-from hw7_seq2seq.train import translate_sources
+from hw7_seq2seq.text import TextSide, detokenize, replace_unknowns
+from hw7_seq2seq.train import align, translate_sources
 
 
 @dataclass
 class Translation:
-    """A translated sentence, its tokens, and the source words the model did not know (read as <unk>)."""
+    """A translated sentence, its words, and the source words the model did not know (read as <unk>)."""
 
     text: str
     tokens: list[str]
@@ -39,16 +40,15 @@ class Translation:
 
 
 class Translator:
-    """A trained model with its vocabularies and language pair, loaded from a run's ``best.pt``;
-    `subwords` (source, target) when the model reads and writes BPE pieces, else None; `beam_size`
-    and `length_penalty` the search its run tested with (``decode`` in its config)."""
+    """A trained model with its vocabularies, text pipelines and language pair, loaded from a run's
+    ``best.pt``; `beam_size` and `length_penalty` the search its run tested with (``decode`` in its config)."""
 
-    def __init__(self, model: Seq2Seq, src_vocab: Vocabulary, tgt_vocab: Vocabulary, src: str, tgt: str,
-                 max_src_len: int, max_len: int, subwords: tuple[Subwords, Subwords] | None = None,
-                 beam_size: int = 5, length_penalty: float = 1.0) -> None:
-        self.model, self.src_vocab, self.tgt_vocab = model.eval(), src_vocab, tgt_vocab
+    def __init__(self, model: Seq2Seq, src_vocab: Vocabulary, tgt_vocab: Vocabulary, sides: tuple[TextSide, TextSide],
+                 src: str, tgt: str, max_src_len: int, max_len: int, beam_size: int = 5,
+                 length_penalty: float = 1.0) -> None:
+        self.model, self.src_vocab, self.tgt_vocab, self.sides = model.eval(), src_vocab, tgt_vocab, sides
         self.src, self.tgt, self.max_src_len, self.max_len = src, tgt, max_src_len, max_len
-        self.subwords, self.beam_size, self.length_penalty = subwords, beam_size, length_penalty
+        self.beam_size, self.length_penalty = beam_size, length_penalty
 
     @classmethod
     def load(cls, checkpoint: str | Path, src: str | None = None, tgt: str | None = None,
@@ -72,12 +72,11 @@ class Translator:
         config = payload["config"]
         model = Seq2Seq(ModelConfig(**config["model"]), len(src_vocab), len(tgt_vocab))
         load_checkpoint(checkpoint, model, {"src": src_vocab, "tgt": tgt_vocab}, resolve_device(device))
-        subwords = None
-        if config["data"].get("subwords") is not None:
-            subwords = (Subwords.load(folder / "src_subwords.json"), Subwords.load(folder / "tgt_subwords.json"))
+        bpe = config["data"].get("subwords") is not None
+        sides = (TextSide.load(folder, "src", bpe), TextSide.load(folder, "tgt", bpe))
         decode = config["decode"]
-        return cls(model, src_vocab, tgt_vocab, trained[0], trained[1], config["data"]["max_len"], decode["max_len"],
-                   subwords, decode["beam_size"], decode["length_penalty"])
+        return cls(model, src_vocab, tgt_vocab, sides, trained[0], trained[1], config["data"]["max_len"],
+                   decode["max_len"], decode["beam_size"], decode["length_penalty"])
 
     def translate(self, sentences: Sequence[str], beam_size: int | None = None,
                   length_penalty: float | None = None) -> list[Translation]:
@@ -85,30 +84,28 @@ class Translator:
         None takes the run's own `beam_size` / `length_penalty`."""
         beam_size = self.beam_size if beam_size is None else beam_size
         length_penalty = self.length_penalty if length_penalty is None else length_penalty
-        tokenized = [tokenize_sentence(sentence) for sentence in sentences]
-        for number, tokens in enumerate(tokenized, start=1):
+        source, target = self.sides
+        words = [source.words(sentence) for sentence in sentences]
+        for number, tokens in enumerate(words, start=1):
             if not tokens:
                 raise ValueError(f"sentence {number} is empty; give at least one word")
             if len(tokens) > self.max_src_len:
                 raise ValueError(f"sentence {number} has {len(tokens)} tokens but this model was trained on "
                                  f"sentences of at most {self.max_src_len}; split it into shorter sentences")
-        units = tokenized if self.subwords is None else [self.subwords[0].split(t) for t in tokenized]
-        hypotheses = translate_sources(self.model, [encode_source(u, self.src_vocab) for u in units],
-                                       beam_size, self.max_len, length_penalty)
+        units = [source.units(tokens) for tokens in words]
+        sources = [encode_source(u, self.src_vocab) for u in units]
+        hypotheses = translate_sources(self.model, sources, beam_size, self.max_len, length_penalty)
         results = []
-        for tokens, hypothesis in zip(tokenized, hypotheses, strict=True):
-            words = self.tgt_vocab.indices_to_tokens(hypothesis.tokens)
-            if self.subwords is not None:
-                words = Subwords.join(words)
-            results.append(Translation(detokenize(words), words, self.unknown_words(tokens)))
+        for tokens, source_units, ids, hypothesis in zip(words, units, sources, hypotheses, strict=True):
+            output = self.tgt_vocab.indices_to_tokens(hypothesis.tokens)
+            aligned = align(self.model, [ids], [hypothesis.tokens])[0] if UNK_INDEX in hypothesis.tokens else None
+            output_words = target.output_words(replace_unknowns(output, source_units, aligned))
+            results.append(Translation(detokenize(output_words), output_words, self.unknown_words(tokens)))
         return results
 
-    def unknown_words(self, tokens: Sequence[str]) -> list[str]:
+    def unknown_words(self, words: Sequence[str]) -> list[str]:
         """The source words the model reads as ``<unk>`` (with subwords: a piece of them)."""
-        if self.subwords is None:
-            return [token for token in tokens if token not in self.src_vocab]
-        return [token for token in tokens
-                if any(piece not in self.src_vocab for piece in self.subwords[0].split([token]))]
+        return [word for word in words if any(unit not in self.src_vocab for unit in self.sides[0].units([word]))]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

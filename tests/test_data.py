@@ -1,7 +1,6 @@
 """common/data.py: readers on fixture files and on the real data, tokenizers, padding and batching."""
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import numpy as np
@@ -15,10 +14,10 @@ from common.data import (
     make_torch_collate,
     pad_batch,
     parse_tree,
-    read_multi30k,
     read_ptb,
     read_sst2_tsv,
     read_sst_trees,
+    split_punctuation,
     tokenize,
 )
 from common.resources import DatasetNotFoundError, find_dataset
@@ -125,32 +124,6 @@ def test_sst2_tsv_bad_row_names_line(tmp_path):
         read_sst2_tsv("test", root=tmp_path)
 
 
-# ----------------------------------------------------------------------------------------------- multi30k
-
-
-def test_multi30k_pairs_from_fixture():
-    train = read_multi30k("train", root=FIXTURES)
-    assert len(train) == 3
-    assert train[0] == (["ein", "mann", "schläft", "."], ["a", "man", "sleeps", "."])
-    assert read_multi30k("train", "en", "fr", root=FIXTURES)[2][0] == ["a", "woman", "'s", "reading", "a", "book", "."]
-    assert read_multi30k("val", root=FIXTURES) == read_multi30k("dev", root=FIXTURES)
-    assert len(read_multi30k("test", root=FIXTURES)) == 2
-
-
-def test_multi30k_misaligned_and_bad_arguments(tmp_path):
-    folder = tmp_path / "multi30k"
-    folder.mkdir()
-    for source in (FIXTURES / "multi30k").iterdir():
-        (folder / source.name).write_bytes(source.read_bytes())
-    (folder / "val.en.gz").write_bytes(gzip.compress(b"only one line\n"))
-    with pytest.raises(DataFormatError, match="aligned"):
-        read_multi30k("val", root=tmp_path)
-    with pytest.raises(ValueError, match="different languages"):
-        read_multi30k("train", "de", "de", root=tmp_path)
-    with pytest.raises(ValueError, match="src must be one of"):
-        read_multi30k("train", "cs", "en", root=tmp_path)
-
-
 # ----------------------------------------------------------------------------------------------- tokenize
 
 
@@ -159,11 +132,15 @@ def test_multi30k_misaligned_and_bad_arguments(tmp_path):
     ("the <unk> rose N %", "ptb", ["the", "<unk>", "rose", "N", "%"]),
     ("It doesn't work, can't!", "sst2", ["it", "does", "n't", "work", ",", "ca", "n't", "!"]),
     ("Mr. Smith's dog (U.S.)...", "sst2", ["mr.", "smith", "'s", "dog", "(", "u.s.", ")", "..."]),
-    ("A man's hat.", "multi30k", ["a", "man", "'s", "hat", "."]),
-    ("Zwei Männer, ein Hund.", "multi30k", ["zwei", "männer", ",", "ein", "hund", "."]),
+    ("Zwei Männer, ein Hund.", "sst2", ["zwei", "männer", ",", "ein", "hund", "."]),
 ])
 def test_tokenize_conventions(text, convention, expected):
     assert tokenize(text, convention) == expected
+
+
+def test_split_punctuation_keeps_case():
+    assert split_punctuation("A man's hat (U.S.).") == ["A", "man", "'s", "hat", "(", "U.S.", ")", "."]
+    assert split_punctuation("It doesn't.") == ["It", "does", "n't", "."]
 
 
 def test_tokenize_sst2_is_idempotent_on_glue_text():
@@ -258,11 +235,6 @@ def test_real_sst2_tsv_sizes_and_tokenizer_agreement():
     dev = read_sst2_tsv("dev", root=root)
     agree = sum(tokenize(" ".join(example.tokens), "sst2") == example.tokens for example in dev)
     assert agree >= 0.99 * len(dev), f"expected tokenize to reproduce >= 99% of dev but got {agree}/{len(dev)}"
-
-
-def test_real_multi30k_sizes():
-    root = _real("multi30k")
-    assert [len(read_multi30k(s, root=root)) for s in ("train", "val", "test")] == [29000, 1014, 1000]
 
 
 def test_ptb_sizes():

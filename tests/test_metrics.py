@@ -86,9 +86,18 @@ def test_label_errors():
 def test_corpus_bleu_matches_sacrebleu_and_edge_cases():
     hyps = ["the cat sat on the mat", "a dog runs in the park"]
     refs = ["the cat sat on a mat", "a dog runs through the park"]
-    assert corpus_bleu(hyps, refs) == pytest.approx(sacrebleu.corpus_bleu(hyps, [refs]).score)
-    assert corpus_bleu(refs, refs) == pytest.approx(100.0)
-    assert corpus_bleu(["completely different words here"], ["the cat sat on the mat"]) < 1.0
+    assert corpus_bleu(hyps, refs).score == pytest.approx(sacrebleu.corpus_bleu(hyps, [refs]).score)
+    assert corpus_bleu(refs, refs).score == pytest.approx(100.0)
+    assert corpus_bleu(["completely different words here"], ["the cat sat on the mat"]).score < 1.0
+
+
+def test_corpus_bleu_is_cased_by_default_and_signs_what_it_did():
+    hyps, refs = ["the cat sat on the mat."], ["The cat sat on the mat."]
+    cased, lowercased = corpus_bleu(hyps, refs), corpus_bleu(hyps, refs, lowercase=True)
+    assert cased.score == pytest.approx(sacrebleu.corpus_bleu(hyps, [refs]).score) and cased.score < 100
+    assert lowercased.score == pytest.approx(sacrebleu.corpus_bleu(hyps, [refs], lowercase=True).score) == 100
+    assert cased.signature.startswith("nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp"), cased.signature
+    assert "|case:lc|" in lowercased.signature, lowercased.signature
 
 
 def test_corpus_bleu_by_hand():
@@ -96,7 +105,7 @@ def test_corpus_bleu_by_hand():
     # brevity penalty exp(1 - 6/5)
     ref = "w1 w2 w3 w4 w5 w6"
     hyp = "w1 w2 w3 w4 w5"
-    assert corpus_bleu([hyp], [ref]) == pytest.approx(100 * math.exp(1 - 6 / 5), rel=1e-6)
+    assert corpus_bleu([hyp], [ref]).score == pytest.approx(100 * math.exp(1 - 6 / 5), rel=1e-6)
 
 
 def test_corpus_bleu_errors():
@@ -104,5 +113,5 @@ def test_corpus_bleu_errors():
         corpus_bleu(["a"], ["a", "b"])
     with pytest.raises(ValueError, match="no sentences"):
         corpus_bleu([], [])
-    with pytest.raises(TypeError, match="join token lists"):
+    with pytest.raises(TypeError, match="detokenise token lists"):
         corpus_bleu([["a", "b"]], ["a b"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sacrebleu
 import torch
 
 from common.config import load_config
@@ -11,6 +12,7 @@ from common.run import execute
 from common.torch_utils import CheckpointError
 from hw7_seq2seq.model import ModelConfig
 from hw7_seq2seq.run import Config, DataConfig, DecodeConfig, TrainConfig, main
+from hw7_seq2seq.tests.conftest import toy_pairs
 from hw7_seq2seq.train import average_states, next_learning_rate
 from hw7_seq2seq.translate import Translator
 
@@ -36,8 +38,18 @@ def test_toy_run_writes_every_output_and_learns(tiny_multi30k: Path, tmp_path: P
     assert history["train_loss"][-1] < history["train_loss"][0], f"the loss should fall: {history['train_loss']}"
     assert metrics["best_val_bleu"] == max(history["val_bleu"]), "the kept checkpoint is the best on validation"
     assert metrics["test_bleu_greedy"] > 20, f"the toy grammar is easy; expected test BLEU > 20, got {metrics}"
+    references = [english for _, english in toy_pairs(24, 2)]
+    for name in ("greedy", "beam"):
+        texts = (folder / f"test.{name}.txt").read_text(encoding="utf-8").splitlines()
+        assert len(texts) == 24 and not any("<unk>" in text for text in texts), f"test.{name}.txt: {texts[:3]}"
+        expected = sacrebleu.corpus_bleu(texts, [references])            # sacreBLEU's defaults: cased, 13a
+        assert metrics[f"test_bleu_{name}"] == pytest.approx(expected.score, abs=0.005), (
+            f"expected the {name} headline to be sacreBLEU's default score of test.{name}.txt against the raw "
+            f"references, {expected.score:.2f}, but got {metrics[f'test_bleu_{name}']}")
+        lowercased = sacrebleu.corpus_bleu(texts, [references], lowercase=True).score
+        assert metrics[f"test_bleu_{name}_lowercased"] == pytest.approx(lowercased, abs=0.005)
     assert metrics["bleu_signature"].startswith("nrefs:1|case:mixed|eff:no|tok:13a")
-    assert len((folder / "test.beam.txt").read_text(encoding="utf-8").splitlines()) == 24
+    assert "|case:lc|" in metrics["bleu_signature_lowercased"]
 
 
 @pytest.mark.points(0)  # given code: the learning-rate schedules
@@ -84,8 +96,6 @@ def test_translator_round_trip_and_bad_input(tiny_multi30k: Path, tmp_path: Path
     translator = Translator.load(checkpoint, device="cpu")
     greedy, beam = ((tmp_path / "hw7_seq2seq" / "toy" / f"test.{name}.txt").read_text(encoding="utf-8").splitlines()
                     for name in ("greedy", "beam"))
-    from hw7_seq2seq.tests.conftest import toy_pairs
-
     first_source = toy_pairs(24, 2)[0][0]
     (translation,) = translator.translate([first_source], beam_size=1)
     assert translation.text == greedy[0], f"expected the run's greedy output {greedy[0]!r}, got {translation.text!r}"
@@ -93,7 +103,7 @@ def test_translator_round_trip_and_bad_input(tiny_multi30k: Path, tmp_path: Path
     (translation,) = translator.translate([first_source])
     assert translation.text == beam[0], f"expected the run's beam output {beam[0]!r}, got {translation.text!r}"
     (unknown,) = translator.translate(["Ein kleiner Elefant läuft."], beam_size=2)
-    assert unknown.unknown_words == ["elefant"], f"expected the unknown word listed, got {unknown.unknown_words}"
+    assert unknown.unknown_words == ["Elefant"], f"expected the unknown word listed, got {unknown.unknown_words}"
     with pytest.raises(ValueError, match="sentence 2 is empty"):
         translator.translate(["Ein Hund.", "   "])
     with pytest.raises(ValueError, match="at most 50"):

@@ -1,11 +1,15 @@
-"""Given code: tokenising and detokenising, vocabularies and batches, and sacreBLEU."""
+"""Given code: reading Multi30k, the text pipeline (tokens, truecasing, <unk> copying, detokenising), vocabularies
+and batches, and sacreBLEU."""
 from __future__ import annotations
+
+import gzip
 
 import pytest
 import sacrebleu
 import torch
 
 from common.metrics import corpus_bleu
+from common.sst_trees import DataFormatError
 from hw7_seq2seq.data import (
     BOS_INDEX,
     EOS_INDEX,
@@ -14,9 +18,16 @@ from hw7_seq2seq.data import (
     build_vocabularies,
     encode_pairs,
     make_batch,
+    read_multi30k,
 )
-from hw7_seq2seq.text import detokenize, tokenize_sentence
-from hw7_seq2seq.train import bleu
+from hw7_seq2seq.text import (
+    TextSide,
+    Truecaser,
+    capitalize_sentences,
+    detokenize,
+    replace_unknowns,
+    tokenize_sentence,
+)
 
 pytestmark = pytest.mark.points(0)
 
@@ -25,21 +36,75 @@ PAIRS = [(["ein", "hund", "."], ["a", "dog", "."]), (["ein", "mann", "läuft", "
 
 
 def test_detokenize_reattaches_punctuation_and_round_trips() -> None:
-    tokens = ["a", "man", "'s", "dog", ",", "running", "(", "fast", ")", "."]
-    assert detokenize(tokens) == "a man's dog, running (fast)."
-    text = "a girl in a pink dress, climbing stairs (into a house)."
+    tokens = ["A", "man", "'s", "dog", ",", "running", "(", "fast", ")", "."]
+    assert detokenize(tokens) == "A man's dog, running (fast)."
+    text = "A girl in a pink dress, climbing stairs (into a house)."
+    assert tokenize_sentence(text) == ["A", "girl", "in", "a", "pink", "dress", ",", "climbing", "stairs", "(",
+                                       "into", "a", "house", ")", "."], "tokens keep their case"
     assert detokenize(tokenize_sentence(text)) == text
 
 
-def test_bleu_of_a_reference_against_itself_is_100_and_matches_sacrebleu() -> None:
-    references = ["a man in an orange hat starring at something.", "two dogs play in the snow."]
-    score, signature = bleu(references, references)
-    assert score == pytest.approx(100.0), f"expected BLEU 100 of the references against themselves, got {score}"
-    hypotheses = ["a man in a hat staring at something.", "two dogs are playing in snow."]
-    expected = sacrebleu.corpus_bleu(hypotheses, [references]).score
-    assert bleu(hypotheses, references)[0] == pytest.approx(expected)
-    assert expected == pytest.approx(corpus_bleu(hypotheses, references))
-    assert "tok:13a" in signature and "nrefs:1" in signature
+def test_truecaser_learns_each_words_usual_form_away_from_sentence_starts() -> None:
+    sentences = [tokenize_sentence(line) for line in ("A dog runs in Boston.", "Two dogs and a man. A cat sleeps.",
+                                                      "Boston is big.", "The man sees the dog in Boston!")]
+    truecaser = Truecaser.train(sentences)
+    assert truecaser.forms["a"] == "a" and truecaser.forms["boston"] == "Boston", truecaser.forms
+    assert "two" not in truecaser.forms, "a word seen only at sentence starts has no usual form yet"
+    expected = ["a", "man", ".", "Boston", "?", "the", "dog", "."]
+    assert truecaser(tokenize_sentence("A man. Boston? The dog.")) == expected
+    assert truecaser(["Two", "Dogs"]) == ["Two", "Dogs"], "unknown first words and words inside stay as written"
+    assert capitalize_sentences(["a", "man", ".", "the", "dog", "!", "Boston"]) == ["A", "man", ".", "The", "dog",
+                                                                                  "!", "Boston"]
+
+
+def test_a_text_side_round_trips_reference_lines(tmp_path) -> None:
+    lines = ["A man in an orange hat starring at something.", "A Boston Terrier is running on lush green grass.",
+             "Two young, White males are outside near many bushes.", "People are fixing the roof of a house."]
+    for subwords in (None, 100):
+        side = TextSide.train([tokenize_sentence(line) for line in lines], subwords)
+        for line in lines:
+            words = side.words(line)
+            assert words[0] in ("a", "Two", "People"), f"expected the first word truecased, got {words}"
+            assert side.text(side.units(words)) == line, f"expected {line!r} back from the units {side.units(words)}"
+        side.save(tmp_path, "tgt")
+        loaded = TextSide.load(tmp_path, "tgt", subwords is not None)
+        assert loaded.units(loaded.words(lines[1])) == side.units(side.words(lines[1]))
+
+
+def test_unknown_words_are_copied_from_the_aligned_source_or_dropped() -> None:
+    output, source = ["a", "<unk>", "runs", "<unk>", "."], ["ein", "Dackel", "läuft", "schnell", "."]
+    assert replace_unknowns(output, source, [0, 1, 2, 3, 4]) == ["a", "Dackel", "runs", "schnell", "."]
+    assert replace_unknowns(output, source, None) == ["a", "runs", "."], "without attention <unk> is dropped"
+    with pytest.raises(ValueError, match="a source position for each of the 5 output units"):
+        replace_unknowns(output, source, [0, 1])
+
+
+def test_bleu_is_sacrebleus_default_cased_score_with_the_lower_cased_one_beside() -> None:
+    references = ["A man in an orange hat starring at something.", "Two dogs play in the snow."]
+    hypotheses = ["a man in a hat staring at something.", "Two dogs are playing in snow."]
+    cased, lowercased = corpus_bleu(hypotheses, references), corpus_bleu(hypotheses, references, lowercase=True)
+    assert cased.score == pytest.approx(sacrebleu.corpus_bleu(hypotheses, [references]).score)
+    assert lowercased.score == pytest.approx(sacrebleu.corpus_bleu(hypotheses, [references], lowercase=True).score)
+    assert cased.score < lowercased.score, "the lower-case 'a' should cost the cased score"
+    assert "case:mixed" in cased.signature and "case:lc" in lowercased.signature
+
+
+def test_multi30k_lines_are_read_as_released(tiny_multi30k) -> None:
+    from hw7_seq2seq.tests.conftest import toy_pairs
+
+    assert read_multi30k("train", root=tiny_multi30k) == toy_pairs(256, 0), "raw lines, case and punctuation kept"
+    assert len(read_multi30k("val", "en", "fr", root=tiny_multi30k)) == 24
+    assert read_multi30k("test", root=tiny_multi30k)[0] == toy_pairs(24, 2)[0]
+    with pytest.raises(ValueError, match="different languages"):
+        read_multi30k("train", "de", "de", root=tiny_multi30k)
+    with pytest.raises(ValueError, match="src must be one of"):
+        read_multi30k("train", "cs", "en", root=tiny_multi30k)
+    with pytest.raises(ValueError, match="split must be one of"):
+        read_multi30k("test_2016_flickr", root=tiny_multi30k)
+    with gzip.open(tiny_multi30k / "multi30k" / "val.en.gz", "wt", encoding="utf-8") as handle:
+        handle.write("only one line\n")
+    with pytest.raises(DataFormatError, match="aligned"):
+        read_multi30k("val", root=tiny_multi30k)
 
 
 def test_vocabularies_batches_and_shifted_targets() -> None:
