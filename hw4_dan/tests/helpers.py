@@ -1,12 +1,15 @@
-"""Shared pieces of hw4's tests: a torch DAN to compare against, and copying weights across."""
+"""Shared pieces of hw4's tests: a torch DAN to compare against, copying weights across, and the quick
+check of the tasks that the tests of the given training loop need."""
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import torch
 
 from common.gradcheck import check_gradient
 from hw3_edugrad.edugrad import Tensor
-from hw4_dan.dan import DAN
+from hw4_dan.dan import DAN, classification_loss, masked_average, word_dropout
 
 TORCH_ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh}
 
@@ -83,3 +86,86 @@ def check_against_torch_and_finite_differences(edugrad_fn, torch_fn, x: np.ndarr
         return float(np.sum(edugrad_fn(Tensor(point)).value * weights))
 
     check_gradient(weighted_output, np.array(x, dtype=np.float64), analytic, name=what)
+
+
+def _average_problem() -> str | None:
+    x = np.random.default_rng(0).normal(size=(3, 4, 2))
+    mask = np.arange(4)[None, :] < np.array([[1], [4], [2]])
+    expected = np.stack([sentence[keep].mean(axis=0) for sentence, keep in zip(x, mask, strict=True)])
+    got = np.asarray(masked_average(Tensor(x), mask).value)
+    if got.shape != expected.shape or not np.allclose(got, expected):
+        return f"masked_average: expected {np.round(expected, 4).tolist()} but got {np.round(got, 4).tolist()}"
+    return None
+
+
+def _word_dropout_problem() -> str | None:
+    mask = np.arange(6)[None, :] < np.random.default_rng(1).integers(1, 7, size=(50, 1))
+    copy, global_state = mask.copy(), np.random.get_state()[1].copy()
+    if not np.array_equal(word_dropout(mask, 0.5, np.random.default_rng(0), training=False), mask):
+        return "word_dropout: expected the mask unchanged with training=False"
+    first = word_dropout(mask, 0.5, np.random.default_rng(2))
+    if not np.array_equal(mask, copy):
+        return "word_dropout modified the mask it was given"
+    if not np.array_equal(first, word_dropout(mask, 0.5, np.random.default_rng(2))):
+        return "word_dropout: expected the same mask from two generators with the same seed"
+    if not np.array_equal(np.random.get_state()[1], global_state):
+        return "word_dropout drew from np.random; draw only from the rng it is given"
+    if first.shape != mask.shape or (first & ~mask).any() or not first.any(axis=1).all():
+        return "word_dropout: expected a mask of the input's shape, no padding kept, at least one token a row"
+    return None
+
+
+def _forward_problem() -> str | None:
+    model = as_float64(DAN(20, 6, 7, 1, 3, "tanh", word_dropout=0.5, rng=np.random.default_rng(3)))
+    indices, mask = random_batch(np.random.default_rng(4), batch=5, max_len=4, vocab=20)
+    model.eval()
+    expected = torch_dan_logits(model, indices, mask)[0].detach().numpy()
+    got = np.asarray(model(indices, mask).value)
+    if got.shape != expected.shape or not np.allclose(got, expected):
+        return (f"DAN.forward in evaluation mode: expected the logits {np.round(expected[0], 4).tolist()} "
+                f"but got {np.round(got[0], 4).tolist()} (first sentence)")
+    model.train()
+    model.set_rng(np.random.default_rng(5))
+    first = model(indices, mask).value
+    model.set_rng(np.random.default_rng(5))
+    if not np.array_equal(first, model(indices, mask).value):
+        return "DAN.forward in training mode: expected the same logits from the same generator (use self.rng)"
+    return None
+
+
+def _loss_problem() -> str | None:
+    rng = np.random.default_rng(6)
+    logits, labels, weights = rng.normal(size=(4, 3)), rng.integers(0, 3, size=4), [rng.normal(size=(2, 3))]
+    expected = float(torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(labels))
+                     + 0.1 * (weights[0] ** 2).sum())
+    got = float(np.asarray(classification_loss(Tensor(logits), labels, [Tensor(weights[0])], 0.1).value))
+    if not np.isclose(got, expected):
+        return f"classification_loss: expected {expected:.6f} but got {got:.6f}"
+    return None
+
+
+TASK_CHECKS: dict[str, Callable[[], str | None]] = {
+    "task_average": _average_problem,
+    "task_word_dropout": _word_dropout_problem,
+    "task_feedforward": _forward_problem,
+    "task_loss": _loss_problem,
+}
+
+
+def unfinished_tasks() -> dict[str, str]:
+    """{task marker: what is wrong} for each task of dan.py whose quick check fails (not implemented yet,
+    an error, or a wrong result); empty when all work. The given training loop needs them all.
+    DAN.forward is checked only once masked_average and word_dropout pass (it calls both)."""
+    problems = {}
+    for task, check in TASK_CHECKS.items():
+        if task == "task_feedforward" and problems:  # DAN.forward calls masked_average and word_dropout
+            continue
+        try:
+            problem = check()
+        except NotImplementedError:
+            problem = "not implemented yet"
+        except Exception as err:  # a student's bug, reported as the task's problem
+            problem = f"{type(err).__name__}: {err}"
+        if problem is not None:
+            problems[task] = problem
+    return problems
