@@ -15,13 +15,20 @@ Each homework declares its configuration as (nested) dataclasses with defaults::
     config = load_config(Config, "hw4_dan/config.yaml", ["--train.lr", "0.05", "--seed=3"])
 
 Unknown keys are rejected with the closest valid name; values of the wrong type are rejected with
-the expected type. A dataclass may define ``__post_init__`` to check ranges (raise ValueError).
+the expected type; a field typed ``Literal["plateau", "step"]`` accepts only those values and says
+so. A dataclass may define ``__post_init__`` to check ranges and relations (raise ValueError).
+
+A field's meaning is the comment at the end of its line (and on the comment lines right below it):
+``describe_config`` reads them for ``python -m hwN.run --help``, so every field has one.
 """
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import inspect
+import io
 import re
+import tokenize
 import types
 import typing
 from collections.abc import Sequence
@@ -88,6 +95,69 @@ def config_to_dict(config: Any) -> dict[str, Any]:
             return [plain(v) for v in value]
         return value
     return plain(dataclasses.asdict(config))
+
+
+def describe_config(schema: type, prefix: str = "") -> list[tuple[str, str, str, str]]:
+    """(dotted key, type, default, meaning) of every key of `schema`, nested sections flattened."""
+    hints, comments = typing.get_type_hints(schema), field_comments(schema)
+    rows = []
+    for item in dataclasses.fields(schema):
+        kind = hints[item.name]
+        if dataclasses.is_dataclass(kind):
+            rows += describe_config(kind, f"{prefix}{item.name}.")
+            continue
+        if item.default is not dataclasses.MISSING:
+            default = item.default
+        elif item.default_factory is not dataclasses.MISSING:
+            default = item.default_factory()
+        else:
+            default = "(required)"
+        rows.append((prefix + item.name, _type_name(kind), repr(default), comments.get(item.name, "")))
+    return rows
+
+
+def field_comments(schema: type) -> dict[str, str]:
+    """Each field's meaning: the comment ending its line in the class source, plus the comment lines
+    right below it that start in the same column, joined."""
+    try:
+        lines = inspect.getsource(schema).splitlines()
+    except (OSError, TypeError):
+        return {}
+    names = {item.name for item in dataclasses.fields(schema)}
+    comments: dict[str, str] = {}
+    current, column = None, -1
+    for line in lines:
+        declared = re.match(r"    (\w+)\s*:", line)
+        if declared and declared.group(1) in names:
+            current, (column, text) = declared.group(1), _trailing_comment(line)
+            if text:
+                comments[current] = text
+        elif current in comments and line.strip().startswith("#") and line.index("#") == column:
+            comments[current] += " " + line.strip().lstrip("#").strip()
+        else:
+            current = None
+    return comments
+
+
+def _trailing_comment(line: str) -> tuple[int, str]:
+    """(column, text) of the comment that ends `line`, or (-1, "") when it has none."""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(line.strip() + "\n").readline):
+            if token.type == tokenize.COMMENT:
+                return token.start[1] + len(line) - len(line.lstrip()), token.string.lstrip("#").strip()
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return -1, ""
+
+
+def _type_name(kind: Any) -> str:
+    if typing.get_origin(kind) is typing.Literal:
+        return " | ".join(str(choice) for choice in typing.get_args(kind))
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        return " | ".join(_type_name(option) for option in typing.get_args(kind))
+    if kind is type(None):
+        return "null"
+    return getattr(kind, "__name__", str(kind).replace("typing.", ""))
 
 
 def _set_nested(raw: dict[str, Any], keys: list[str], value: Any) -> None:

@@ -10,6 +10,7 @@ import pytest
 import torch
 import yaml
 
+from common.checkpoint import TrainingLoop
 from common.run import Run, execute, run_cli, summary_row
 
 
@@ -66,3 +67,70 @@ def test_run_cli_reads_config_and_overrides(tmp_path):
     with pytest.raises(SystemExit) as caught:
         run_cli("hw0_toy", ToyConfig, toy_main, ["--config", str(config_file), "--sale", "1"])
     assert caught.value.code == 2
+
+
+@dataclass
+class CountingConfig:
+    seed: int = 0
+    epochs: int = 3          # passes over the toy data
+    fail_at: int = 0         # raise in this epoch (0: never), as a killed run would stop
+
+
+def counting_main(config: CountingConfig, run: Run) -> dict:
+    """A toy training run on the TrainingLoop: last.ckpt after every batch, draws from the global generators."""
+    state = {"total": 0.0}
+    loop = TrainingLoop(run.checkpoints, lambda: dict(state), state.update, run.log)
+    for epoch in loop.epochs(config.epochs):
+        for _ in loop.batches(range(4)):
+            state["total"] += float(torch.rand(1)) + random.random()
+        if epoch == config.fail_at:
+            raise RuntimeError("killed")
+    return {"total": state["total"], "summary": [summary_row("toy", "total", state["total"])]}
+
+
+def test_resume_continues_the_run_in_its_folder(tmp_path):
+    straight = run_cli("hw0_toy", CountingConfig, counting_main, ["--config", _write(tmp_path, "epochs: 3\n"),
+                                                                  "--runs-root", str(tmp_path), "--run-id", "a"])
+    with pytest.raises(RuntimeError, match="killed"):
+        run_cli("hw0_toy", CountingConfig, counting_main, ["--config", _write(tmp_path, "epochs: 3\nfail_at: 2\n"),
+                                                           "--runs-root", str(tmp_path), "--run-id", "b",
+                                                           "--checkpoint-minutes", "0"])
+    folder = tmp_path / "hw0_toy" / "b"
+    (folder / "config.yaml").write_text("epochs: 3\nfail_at: 0\n")   # the instructor fixed the cause
+    resumed = run_cli("hw0_toy", CountingConfig, counting_main, ["--resume", str(folder)])
+    assert resumed["total"] == straight["total"], f"expected {straight['total']} but got {resumed['total']}"
+    log = (folder / "log.txt").read_text()
+    assert "resuming in" in log and "at epoch 2, batch 3" in log, log   # the kill came after batch 4 of epoch 2
+    assert json.loads((folder / "metrics.json").read_text())["total"] == straight["total"]
+    with pytest.raises(SystemExit) as finished:
+        run_cli("hw0_toy", CountingConfig, counting_main, ["--resume", str(folder)])
+    assert finished.value.code == 2
+
+
+def test_resume_refuses_overrides_and_folders_that_are_not_runs(tmp_path, capsys):
+    for argv, message in ((["--resume", str(tmp_path)], "is not a run folder"),
+                          (["--resume", str(tmp_path), "--epochs", "2"], "drop the overrides --epochs 2")):
+        with pytest.raises(SystemExit):
+            run_cli("hw0_toy", CountingConfig, counting_main, argv)
+        assert message in capsys.readouterr().err
+
+
+def test_help_lists_every_config_key_with_type_default_and_meaning(capsys):
+    with pytest.raises(SystemExit):
+        run_cli("hw0_toy", CountingConfig, counting_main, ["--help"], description="Count to three.")
+    text = capsys.readouterr().out
+    assert "Count to three." in text and "--resume RUN_DIR" in text and "--checkpoint-minutes M" in text
+    assert "--epochs" in text and "int, default 3: passes over the toy data" in text, text
+
+
+def test_processes_other_than_rank_0_write_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("RANK", "1")
+    metrics = run_cli("hw0_toy", CountingConfig, counting_main, ["--config", _write(tmp_path, "epochs: 1\n"),
+                                                                 "--runs-root", str(tmp_path / "runs")])
+    assert metrics["total"] > 0 and not (tmp_path / "runs").exists(), "rank 1 made a run folder"
+
+
+def _write(folder, text: str) -> str:
+    path = folder / f"config{abs(hash(text))}.yaml"
+    path.write_text(text)
+    return str(path)
