@@ -14,7 +14,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from grading.course import find_homeworks
+    from common.homeworks import find_homeworks
 
     for homework in find_homeworks(Path(__file__).resolve().parent):
         for marker, description in homework.tasks:

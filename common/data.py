@@ -230,29 +230,33 @@ def batch_indices(
 
 
 def length_bucketed_batch_indices(
-    lengths: Sequence[int], batch_size: int, seed: int = 0, pool_batches: int = 50
+    lengths: Sequence[int] | Sequence[Sequence[int]] | np.ndarray, batch_size: int, seed: int | Sequence[int] = 0,
+    pool_batches: int = 50, shuffle: bool = True,
 ) -> Iterator[np.ndarray]:
-    """Like :func:`batch_indices` with shuffling, but batches of similar lengths (less padding).
+    """Batches of example positions whose lengths are similar (less padding); every example once.
 
-    The examples are shuffled (``np.random.default_rng(seed)``), cut into pools of ``pool_batches``
-    batches, each pool sorted by length and cut into batches; the batches of all pools are then
-    shuffled. The same seed gives the same batches; every example appears exactly once.
+    lengths: [n], or [n, k] to sort by several lengths in turn (a translation pair's source, then
+    target). With `shuffle`, the examples are permuted (``np.random.default_rng(seed)``), cut into
+    pools of `pool_batches` batches, each pool sorted by length and cut into batches, and the
+    batches of all pools shuffled: the same seed gives the same batches. Without it, all examples
+    are sorted by length once and batched in that order (evaluation: put results back by position).
     """
-    lengths = np.asarray(lengths)
-    if lengths.ndim != 1 or lengths.size < 1:
-        raise ValueError(f"length_bucketed_batch_indices needs a non-empty 1-D array of lengths, got shape "
-                         f"{lengths.shape}")
+    keys = np.asarray(lengths)
+    if keys.ndim not in (1, 2) or keys.shape[0] < 1:
+        raise ValueError(f"length_bucketed_batch_indices needs lengths [n] or [n, k] with n >= 1, got shape "
+                         f"{keys.shape}")
     if batch_size < 1 or pool_batches < 1:
         raise ValueError(f"batch_size and pool_batches must be >= 1, got {batch_size} and {pool_batches}")
+    keys = keys.reshape(len(keys), -1)
     rng = np.random.default_rng(seed)
-    order = rng.permutation(lengths.size)
-    pool = batch_size * pool_batches
+    order = rng.permutation(len(keys)) if shuffle else np.arange(len(keys))
+    pool = batch_size * pool_batches if shuffle else len(keys)
     batches = []
     for start in range(0, order.size, pool):
         members = order[start : start + pool]
-        members = members[np.argsort(lengths[members], kind="stable")]
+        members = members[np.lexsort(keys[members].T[::-1])]  # stable; the first length decides first
         batches += [members[i : i + batch_size] for i in range(0, members.size, batch_size)]
-    for position in rng.permutation(len(batches)):
+    for position in rng.permutation(len(batches)) if shuffle else range(len(batches)):
         yield batches[position]
 
 

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from common.fileio import atomic_write_text
+from common.homeworks import find_homeworks
 from common.run import REPO_ROOT
 
 CONFIG_FILES = {"quick": "config.quick.yaml", "full": "config.yaml"}
@@ -26,9 +27,7 @@ COLUMNS = ("homework", "dataset", "metric", "value", "seconds")
 
 
 def discover_homeworks(root: Path = REPO_ROOT) -> list[str]:
-    """Homework folders with a run.py, in course order (grading.course knows what a homework is)."""
-    from grading.course import find_homeworks
-
+    """Homework folders with a run.py, in course order."""
     return [hw.name for hw in find_homeworks(root) if (root / hw.name / "run.py").is_file()]
 
 
