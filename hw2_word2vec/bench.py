@@ -2,34 +2,37 @@
 
 Both train on the same corpus (PTB train) with the same vocabulary cut-off, dimension, window,
 negatives, subsampling threshold, initial learning rate and epochs; gensim runs skip-gram
-(``sg=1``) with one worker thread. Speed is in-vocabulary corpus tokens x epochs / training
-seconds for both (vocabulary building excluded for both). Target: ours >= 0.5x gensim, and a
-WordSim-353 Spearman within 0.03 of gensim's.
+(``sg=1``). Speed is in-vocabulary corpus tokens x epochs / training seconds for both (vocabulary
+building excluded for both). Targets: ours >= 0.5x gensim's speed, and a WordSim-353 Spearman
+within 0.03 of gensim's.
 
-numpy's BLAS may use several threads while gensim uses one, so the comparison runs twice, each in
-a fresh process: with OPENBLAS/OMP/MKL threads = 1 and with the default. Within each process the
-two trainers alternate for `--rounds` rounds and the fastest round of each counts, so another
-program on the machine disturbs the ratio less.
+One thread per side by default: numpy's BLAS on `--threads` threads, gensim with `--threads`
+workers. The two trainers alternate for `--rounds` rounds (common/bench_results.py); the ratio is
+the median of the per-round ratios, with their range, and there is no speed verdict when the
+machine was loaded.
 
     python -m hw2_word2vec.bench                  # writes bench/results/hw2.json and hw2.md
-    python -m hw2_word2vec.bench --epochs 1 --rounds 1
+    python -m hw2_word2vec.bench --epochs 1 --rounds 3 --threads 2
 """
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import subprocess
 import sys
 import time
 from typing import Any
 
 import numpy as np
 
-from common.bench_results import write_bench_results
+from common.bench_results import (
+    at_least,
+    bench_threads,
+    machine,
+    machine_line,
+    run_rounds,
+    verdict_table,
+    write_bench_results,
+)
 from common.data import read_ptb
-from common.run import REPO_ROOT
 from common.skipgram import SkipGramData
 from common.skipgram_run import train_skipgram
 from common.vocabulary import Vocabulary
@@ -38,84 +41,69 @@ from hw2_word2vec.sgns import SGNSModel
 
 SPEED_TARGET = 0.5        # ours / gensim words per second
 SPEARMAN_TOLERANCE = 0.03
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+SETTINGS = ("epochs", "rounds", "threads", "dim", "window", "negatives", "subsample", "min_freq", "batch_size", "lr",
+            "seed")
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
-    """Train ours and gensim's alternately in this process; the best round's speed of each."""
+    """Train ours and gensim's in alternating rounds; the speed ratio and both Spearman correlations."""
     from gensim.models import Word2Vec
 
     sentences = read_ptb("train")
     vocab = Vocabulary.from_tokens(sentences, specials=(), min_freq=args.min_freq)
     data = SkipGramData(sentences, vocab, args.window, args.negatives, args.subsample, args.seed)
-    ours_speed, gensim_speed = [], []
-    for _ in range(args.rounds):
-        model = SGNSModel(len(vocab), args.dim, np.random.default_rng(args.seed))
-        history = train_skipgram(model, data, args.epochs, args.batch_size, args.lr)
-        ours_speed.append(history.words_per_second)
-        ours_spearman = wordsim_spearman(WordVectors(vocab.tokens, model.target_embeddings)).spearman
+    spearman = {}
 
+    def ours() -> float:
+        model = SGNSModel(len(vocab), args.dim, np.random.default_rng(args.seed))
+        seconds = train_skipgram(model, data, args.epochs, args.batch_size, args.lr).seconds
+        spearman["ours"] = wordsim_spearman(WordVectors(vocab.tokens, model.target_embeddings)).spearman
+        return seconds
+
+    def gensim() -> float:
         reference = Word2Vec(vector_size=args.dim, window=args.window, min_count=args.min_freq, sg=1,
                              negative=args.negatives, sample=args.subsample, alpha=args.lr, min_alpha=args.lr * 1e-4,
-                             workers=1, seed=args.seed)
+                             workers=args.threads, seed=args.seed)
         reference.build_vocab(sentences)
         start = time.perf_counter()
         reference.train(sentences, total_examples=len(sentences), epochs=args.epochs)
         seconds = time.perf_counter() - start
-        gensim_speed.append(data.num_tokens * args.epochs / seconds)
-        wv = reference.wv
-        gensim_spearman = wordsim_spearman(WordVectors(list(wv.index_to_key), wv.vectors)).spearman
-    return {
-        "blas_threads_setting": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
-        "ours_words_per_second": max(ours_speed),
-        "gensim_words_per_second": max(gensim_speed),
-        "ratio": max(ours_speed) / max(gensim_speed),
-        "ours_spearman": ours_spearman,
-        "gensim_spearman": gensim_spearman,
-        "all_rounds": {"ours": ours_speed, "gensim": gensim_speed},
-    }
+        spearman["gensim"] = wordsim_spearman(WordVectors(list(reference.wv.index_to_key),
+                                                          reference.wv.vectors)).spearman
+        return seconds
+
+    with bench_threads(args.threads):
+        rounds = run_rounds({"ours": ours, "gensim": gensim}, args.rounds, args.threads)
+    words = data.num_tokens * args.epochs
+    return {"rounds": rounds, "words": words,
+            "speed": rounds.ratio("ours", "gensim", of="speed", target=at_least(SPEED_TARGET)),
+            "words_per_second": {side: words / rounds.median(side) for side in ("ours", "gensim")},
+            "spearman": spearman}
 
 
-def run_worker(args: argparse.Namespace, threads: str) -> dict[str, Any]:
-    """One measurement in a fresh process with the given BLAS thread setting."""
-    env = dict(os.environ)
-    for variable in THREAD_VARIABLES:
-        env.pop(variable, None)
-        if threads != "default":
-            env[variable] = threads
-    command = [sys.executable, "-m", "hw2_word2vec.bench", "--worker", *_forward(args)]
-    result = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"benchmark worker (threads={threads}) failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def _forward(args: argparse.Namespace) -> list[str]:
-    keys = ("epochs", "rounds", "dim", "window", "negatives", "subsample", "min_freq", "batch_size", "lr", "seed")
-    return [item for key in keys for item in (f"--{key.replace('_', '-')}", str(getattr(args, key)))]
-
-
-def write_results(args: argparse.Namespace, results: list[dict[str, Any]]) -> None:
-    settings = {key: getattr(args, key) for key in
-                ("epochs", "rounds", "dim", "window", "negatives", "subsample", "min_freq", "batch_size", "lr", "seed")}
-    cpu = platform.processor() or platform.machine()
-    machine = f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    payload = {"benchmark": "hw2 SGNS (numpy) vs gensim Word2Vec sg=1 workers=1 on PTB train",
-               "command": "python -m hw2_word2vec.bench " + " ".join(_forward(args)), "machine": machine,
-               "settings": settings, "speed_target": SPEED_TARGET, "spearman_tolerance": SPEARMAN_TOLERANCE,
-               "results": results}
-    lines = ["# hw2: SGNS in numpy vs gensim Word2Vec (sg=1, workers=1)", "",
-             f"Command: `{payload['command']}`  ", f"Machine: {machine}  ",
-             f"Settings: {settings}", "",
-             "| BLAS threads | ours words/s | gensim words/s | ours / gensim | Spearman ours | Spearman gensim |",
-             "|---|---|---|---|---|---|"]
-    for r in results:
-        lines.append(f"| {r['blas_threads_setting']} | {r['ours_words_per_second']:,.0f} | "
-                     f"{r['gensim_words_per_second']:,.0f} | {r['ratio']:.2f} | {r['ours_spearman']:.3f} | "
-                     f"{r['gensim_spearman']:.3f} |")
-    lines += ["", f"Targets: ours / gensim >= {SPEED_TARGET}; |Spearman ours - gensim| <= {SPEARMAN_TOLERANCE}. "
-              "Words/s = in-vocabulary PTB train tokens x epochs / training seconds (vocabulary building excluded "
-              "for both); the best of the alternating rounds.", ""]
+def write_results(args: argparse.Namespace, measured: dict[str, Any]) -> None:
+    settings = {key: getattr(args, key) for key in SETTINGS}
+    command = "python -m hw2_word2vec.bench " + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in settings.items())
+    env, rounds, speed, spearman = machine(args.threads), measured["rounds"], measured["speed"], measured["spearman"]
+    gap = abs(spearman["ours"] - spearman["gensim"])
+    spearman_verdict = "met" if gap <= SPEARMAN_TOLERANCE else "not met"
+    payload = {"benchmark": "hw2 SGNS (numpy) vs gensim Word2Vec sg=1 on PTB train", "command": command,
+               "machine": env, "settings": settings, "words_per_round": measured["words"],
+               "median_words_per_second": {k: round(v) for k, v in measured["words_per_second"].items()},
+               "speed_ratio": speed.as_dict(), "spearman": spearman, "spearman_tolerance": SPEARMAN_TOLERANCE,
+               "spearman_verdict": spearman_verdict, "rounds": rounds.as_dict()}
+    wps = measured["words_per_second"]
+    lines = ["# hw2: SGNS in numpy vs gensim Word2Vec (sg=1)", "",
+             f"Command: `{command}`  ", f"Machine: {machine_line(env)}  ", f"Load: {rounds.load_line()}", "",
+             "| | ours | gensim |", "|---|---|---|",
+             f"| words/s (median of {args.rounds} rounds) | {wps['ours']:,.0f} | {wps['gensim']:,.0f} |",
+             f"| WordSim-353 Spearman | {spearman['ours']:.3f} | {spearman['gensim']:.3f} |", "",
+             *verdict_table([("training speed", speed)]),
+             f"| WordSim-353 Spearman: ours - gensim | {spearman['ours'] - spearman['gensim']:+.3f} | "
+             f"within {SPEARMAN_TOLERANCE} | {spearman_verdict} |", "",
+             "Words/s = in-vocabulary PTB train tokens x epochs / training seconds (vocabulary building excluded for "
+             f"both). numpy's BLAS on {args.threads} thread(s), gensim with {args.threads} worker(s); the two "
+             "alternate round by round.", ""]
     print("\n".join(lines))
     write_bench_results("hw2", payload, "\n".join(lines))
 
@@ -123,7 +111,8 @@ def write_results(args: argparse.Namespace, results: list[dict[str, Any]]) -> No
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hw2_word2vec.bench", description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="numpy's BLAS threads and gensim's workers (default 1)")
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--window", type=int, default=5)
     parser.add_argument("--negatives", type=int, default=5)
@@ -132,18 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=4096)
     parser.add_argument("--lr", type=float, default=0.025)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--threads", choices=["both", "1", "default"], default="both")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.worker:
-        print(json.dumps(measure(args)))
-        return 0
-    settings = ["1", "default"] if args.threads == "both" else [args.threads]
-    results = []
-    for threads in settings:
-        print(f"measuring with BLAS threads = {threads} ...", flush=True)
-        results.append(run_worker(args, threads))
-    write_results(args, results)
+    if args.threads < 1 or args.rounds < 1:
+        parser.error(f"expected --threads and --rounds >= 1 but got {args.threads} and {args.rounds}")
+    measured = measure(args)
+    print(measured["speed"].line())
+    write_results(args, measured)
     return 0
 
 

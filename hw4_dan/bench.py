@@ -1,30 +1,38 @@
 """Benchmark: one training epoch of the DAN in edugrad against the identical model in PyTorch (CPU).
 
     python -m hw4_dan.bench                  # SST-2 phrases, config.yaml's model; about a minute
-    python -m hw4_dan.bench --threads 2 --rounds 3
+    python -m hw4_dan.bench --threads 2 --rounds 7
 
 Both sides start from the same weights and see the same batches, the same word-dropout masks and
 the same optimizer: Adam on the layers, and on the embedding table a row-wise ("lazy") Adam that
 updates only the rows a batch uses (edugrad: SparseEmbedding + RowOptimizer; PyTorch:
 nn.Embedding(sparse=True) + SparseAdam). Batches and masks are made before the clock starts. For
 reference it also times PyTorch with a dense embedding gradient (nn.Embedding's default, Adam on
-every row at every step; timed once). Epochs alternate between the sides; the median of `--rounds`
-epochs each is compared. Writes bench/results/hw4.json and bench/results/hw4.md.
+every row at every step; one epoch, before the rounds). The two sides alternate epoch by epoch for
+`--rounds` rounds, one thread each by default (common/bench_results.py): the ratio is the median
+of the per-round ratios, with their range, and there is no verdict when the machine was loaded.
+Writes bench/results/hw4.json and bench/results/hw4.md.
 """
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_info, threadpool_limits
 
-from common.bench_results import BENCH_RESULTS, write_bench_results
+from common.bench_results import (
+    BENCH_RESULTS,
+    at_most,
+    bench_threads,
+    machine,
+    machine_line,
+    run_rounds,
+    verdict_table,
+    write_bench_results,
+)
 from common.config import load_config
 from common.run import REPO_ROOT
 from hw4_dan.dan import DAN, classification_loss, word_dropout
@@ -124,48 +132,46 @@ def max_logit_difference(config: Config, vocab_size: int, num_classes: int, batc
     return worst
 
 
-def run_benchmark(config: Config, view: str, rounds: int) -> dict[str, Any]:
+def run_benchmark(config: Config, view: str, rounds: int, threads: int) -> dict[str, Any]:
     batches, vocab_size = make_batches(config, view)
     num_classes = NUM_CLASSES[view]
-    times: dict[str, list[float]] = {"edugrad": [], "torch_sparse": [], "torch_dense": []}
-    for round_number in range(rounds):
-        times["edugrad"].append(edugrad_epoch(config, vocab_size, num_classes, batches)[0])
-        times["torch_sparse"].append(torch_epoch(config, vocab_size, num_classes, batches, sparse=True)[0])
-        if round_number == 0:  # for reference only, and slow: timed once
-            times["torch_dense"].append(torch_epoch(config, vocab_size, num_classes, batches, sparse=False)[0])
-        print("epoch seconds: " + ", ".join(f"{k} {v[-1]:.2f}" for k, v in times.items()), flush=True)
-    median = {k: float(np.median(v)) for k, v in times.items()}
+    print("PyTorch with a dense embedding gradient, one epoch ...", flush=True)
+    dense_seconds = torch_epoch(config, vocab_size, num_classes, batches, sparse=False)[0]
+    measured = run_rounds({"edugrad": lambda: edugrad_epoch(config, vocab_size, num_classes, batches)[0],
+                           "torch": lambda: torch_epoch(config, vocab_size, num_classes, batches, sparse=True)[0]},
+                          rounds, threads)
     return {
         "view": view, "examples": int(sum(len(b[2]) for b in batches)), "batches": len(batches),
         "vocab_size": vocab_size, "dim": config.dim, "hidden": config.hidden, "depth": config.depth,
         "batch_size": config.batch_size, "optimizer": "adam (layers) + row-wise adam (embedding)", "lr": config.lr,
-        "rounds": rounds, "epoch_seconds": times, "median_epoch_seconds": median,
-        "ratio_edugrad_over_torch": round(median["edugrad"] / median["torch_sparse"], 3),
-        "ratio_edugrad_over_torch_dense_embedding": round(median["edugrad"] / median["torch_dense"], 3),
+        "rounds": measured, "torch_dense_epoch_seconds": dense_seconds,
+        "ratio": measured.ratio("edugrad", "torch", target=at_most(1.0)),
+        "ratio_dense": measured.median("edugrad") / dense_seconds,
         "max_logit_difference_after_10_steps": max_logit_difference(config, vocab_size, num_classes, batches, 10),
     }
 
 
 def to_markdown(result: dict[str, Any], env: dict[str, Any]) -> str:
-    median = result["median_epoch_seconds"]
+    measured = result["rounds"]
+    edugrad, torch_sparse = measured.median("edugrad"), measured.median("torch")
     lines = [
         "# hw4 benchmark: one DAN training epoch, edugrad vs PyTorch (CPU)", "",
-        f"{env['date']}, {env['machine']}, {env['cpus']} CPUs; numpy {env['numpy']} and torch {env['torch']} on "
-        f"{env['threads']} thread(s) each; load average {env['load_average_1min']} at the start.", "",
+        f"Machine: {machine_line(env)}  ", f"Load: {measured.load_line()}", "",
         f"SST-2 training phrases ({result['examples']:,} examples, {result['batches']} batches of "
         f"{result['batch_size']}), vocabulary {result['vocab_size']:,}, DAN {result['dim']}-d embeddings, "
         f"{result['depth']} x {result['hidden']} ReLU layers, Adam lr {result['lr']}; same initial weights, batches "
-        f"and word-dropout masks on both sides. Median of {result['rounds']} epochs each (the dense variant: one).", "",
+        f"and word-dropout masks on both sides. Medians of {len(measured.seconds['edugrad'])} alternating epochs each "
+        "(the dense variant: one epoch).", "",
         "| implementation | embedding gradient | seconds per epoch | edugrad / this |",
         "|---|---|---|---|",
-        f"| edugrad | used rows only (SparseEmbedding + RowOptimizer(Adam)) | {median['edugrad']:.2f} | 1.00 |",
-        f"| PyTorch | used rows only (sparse=True + SparseAdam) | {median['torch_sparse']:.2f} | "
-        f"**{result['ratio_edugrad_over_torch']:.2f}** |",
-        f"| PyTorch | dense (nn.Embedding default, Adam on every row) | {median['torch_dense']:.2f} | "
-        f"{result['ratio_edugrad_over_torch_dense_embedding']:.2f} |", "",
-        f"Target: edugrad / PyTorch (the identical sparse model) <= 1.0. After 10 steps from the same start the two "
-        f"models' logits differ by at most {result['max_logit_difference_after_10_steps']:.2g} (float32 sums in "
-        "another order; SparseAdam adds eps before the bias correction of v, edugrad's Adam after it).",
+        f"| edugrad | used rows only (SparseEmbedding + RowOptimizer(Adam)) | {edugrad:.2f} | 1.00 |",
+        f"| PyTorch | used rows only (sparse=True + SparseAdam) | {torch_sparse:.2f} | {result['ratio'].median:.2f} |",
+        f"| PyTorch | dense (nn.Embedding default, Adam on every row) | {result['torch_dense_epoch_seconds']:.2f} | "
+        f"{result['ratio_dense']:.2f} |", "",
+        *verdict_table([("one epoch, the identical sparse model", result["ratio"])]), "",
+        f"After 10 steps from the same start the two models' logits differ by at most "
+        f"{result['max_logit_difference_after_10_steps']:.2g} (float32 sums in another order; SparseAdam adds eps "
+        "before the bias correction of v, edugrad's Adam after it).",
     ]
     return "\n".join(lines) + "\n"
 
@@ -174,26 +180,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=REPO_ROOT / "hw4_dan" / "config.yaml")
     parser.add_argument("--view", choices=sorted(NUM_CLASSES), default="sst2")
-    parser.add_argument("--rounds", type=int, default=3, help="epochs timed per implementation")
-    parser.add_argument("--threads", type=int, default=1, help="threads for numpy's BLAS and for torch alike")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating epochs timed per implementation")
+    parser.add_argument("--threads", type=int, default=1, help="numpy's BLAS and torch threads alike (default 1)")
     parser.add_argument("--out", type=Path, default=BENCH_RESULTS)
     args = parser.parse_args(argv)
     if args.threads < 1 or args.rounds < 1:
         parser.error("--threads and --rounds must be >= 1")
     config = load_config(Config, args.config)
-    torch.set_num_threads(args.threads)
-    env = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": platform.processor() or platform.machine(),
-           "cpus": os.cpu_count(), "numpy": np.__version__, "torch": torch.__version__, "threads": args.threads,
-           "load_average_1min": round(os.getloadavg()[0], 2)}
-    if env["load_average_1min"] > 0.5 * (os.cpu_count() or 1):
-        print(f"warning: the machine is busy (load average {env['load_average_1min']} on {os.cpu_count()} CPUs); "
-              "timings will be noisy", flush=True)
-    with threadpool_limits(limits=args.threads):
-        env["blas"] = [{k: info.get(k) for k in ("internal_api", "num_threads")} for info in threadpool_info()]
-        result = run_benchmark(config, args.view, args.rounds)
+    env = machine(args.threads)
+    with bench_threads(args.threads):
+        result = run_benchmark(config, args.view, args.rounds, args.threads)
+    print(result["ratio"].line())
     markdown = to_markdown(result, env)
     print(markdown)
-    write_bench_results("hw4", {"environment": env, **result}, markdown, folder=args.out)
+    payload = {"environment": env, **result, "rounds": result["rounds"].as_dict(), "ratio": result["ratio"].as_dict()}
+    write_bench_results("hw4", payload, markdown, folder=args.out)
     return 0
 
 

@@ -12,25 +12,33 @@ untied and tied.
     python -m hw5_fflm.bench               # writes bench/results/hw5.json and bench/results/hw5.md
     python -m hw5_fflm.bench --threads 2   # numpy's BLAS and torch both on 2 threads (default 1)
 
-Times are medians of interleaved rounds, so a change in the machine's load hits both sides of a
-ratio alike. One thread is the default: on a machine that other programs keep busy, OpenBLAS on
-two threads can be ten times slower on the [B, V] @ [V, h] product of the backward pass.
+The six functions alternate round by round (common/bench_results.py), so a change in the machine's
+load hits both sides of a ratio alike; a ratio is the median of the per-round ratios, shown with
+their range, and a target gets no verdict when the machine was loaded. One thread is the default:
+on a machine that other programs keep busy, OpenBLAS on two threads can be ten times slower on the
+[B, V] @ [V, h] product of the backward pass.
 """
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_info, threadpool_limits
 
-from common.bench_results import write_bench_results
+from common.bench_results import (
+    Rounds,
+    at_most,
+    bench_threads,
+    machine,
+    machine_line,
+    per_call,
+    run_rounds,
+    verdict_table,
+    write_bench_results,
+)
 from hw3_edugrad.edugrad import Tensor, ops
 from hw5_fflm.model import FeedForwardLM
 
@@ -79,19 +87,6 @@ def _torch_linear(weight: np.ndarray, bias: np.ndarray) -> torch.nn.Linear:
     return layer
 
 
-def median_seconds(fns: dict[str, Callable[[], Any]], rounds: int) -> dict[str, float]:
-    """Median seconds of one call of each function, timed in interleaved rounds (f1, f2, f1, f2, ...)."""
-    for fn in fns.values():
-        fn()  # warm up: first-call allocations
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(values)) for name, values in times.items()}
-
-
 def batch_steps(rng: np.random.Generator, tie: bool) -> tuple[Callable[[], float], Callable[[], float], float, float]:
     """One batch's forward + backward in edugrad and in torch (same weights and data), and the gaps
     between their losses and output gradients."""
@@ -119,8 +114,8 @@ def batch_steps(rng: np.random.Generator, tie: bool) -> tuple[Callable[[], float
     return edugrad_step, torch_step, loss_gap, grad_gap
 
 
-def measure(rounds: int) -> dict[str, Any]:
-    """Check that both models compute the same loss and gradients, then time them."""
+def measure(rounds: int, threads: int) -> dict[str, Any]:
+    """Check that both models compute the same loss and gradients, then time them in alternating rounds."""
     rng = np.random.default_rng(0)
     b, v = SHAPE["batch"], SHAPE["vocab_size"]
     edugrad_step, torch_step, loss_gap, grad_gap = batch_steps(rng, tie=False)
@@ -138,65 +133,62 @@ def measure(rounds: int) -> dict[str, Any]:
         x = torch_logits.detach().requires_grad_()
         torch.nn.functional.cross_entropy(x, torch_targets).backward()
 
-    seconds = median_seconds({"edugrad step": edugrad_step, "torch step": torch_step,
-                              "edugrad tied step": edugrad_tied, "torch tied step": torch_tied,
-                              "edugrad loss": edugrad_loss, "torch loss": torch_loss}, rounds)
-    return {"seconds": seconds, "loss_difference": max(loss_gap, tied_loss_gap),
-            "output_gradient_difference": max(grad_gap, tied_grad_gap)}
+    sides = {"edugrad step": edugrad_step, "torch step": torch_step, "edugrad tied step": edugrad_tied,
+             "torch tied step": torch_tied, "edugrad loss": edugrad_loss, "torch loss": torch_loss}
+    measured = run_rounds({name: per_call(fn) for name, fn in sides.items()}, rounds, threads, warmup=1,
+                          progress=False)
+    return {"rounds": measured, "loss_difference": max(loss_gap, tied_loss_gap),
+            "output_gradient_difference": max(grad_gap, tied_grad_gap),
+            "ratios": {"one batch": measured.ratio("edugrad step", "torch step", target=at_most(TARGET)),
+                       "one batch, tied embeddings": measured.ratio("edugrad tied step", "torch tied step",
+                                                                    target=at_most(TARGET)),
+                       "the loss alone": measured.ratio("edugrad loss", "torch loss")}}
+
+
+def to_markdown(result: dict[str, Any], env: dict[str, Any], rounds: int) -> str:
+    measured: Rounds = result["rounds"]
+    ms = {name: 1000 * measured.median(name) for name in measured.seconds}
+    ratios = result["ratios"]
+    shape = (f"batch {SHAPE['batch']}, {SHAPE['context_size']} x {SHAPE['embedding_dim']} -> "
+             f"{SHAPE['hidden_dim']} tanh -> {SHAPE['vocab_size']:,} softmax")
+    return "\n".join([
+        "# hw5 benchmark: one batch of the feed-forward LM, edugrad vs PyTorch", "",
+        f"`python -m hw5_fflm.bench --threads {env['threads_per_side']} --rounds {rounds}` on {machine_line(env)}.  ",
+        f"Load: {measured.load_line()}", "",
+        "| measurement (forward + backward, float32) | edugrad | torch |", "|---|---|---|",
+        f"| one batch: {shape} | {ms['edugrad step']:.1f} ms | {ms['torch step']:.1f} ms |",
+        f"| the same batch, tied embeddings (300 -> 128 projection, the word vectors as output) | "
+        f"{ms['edugrad tied step']:.1f} ms | {ms['torch tied step']:.1f} ms |",
+        f"| the loss alone: softmax cross-entropy of [{SHAPE['batch']}, {SHAPE['vocab_size']:,}] logits | "
+        f"{ms['edugrad loss']:.1f} ms | {ms['torch loss']:.1f} ms |", "",
+        *verdict_table(list(ratios.items())), "",
+        f"Checks: the two losses differ by at most {result['loss_difference']:.1e}; the output layer's gradients "
+        f"(tied: the word vectors') by at most {result['output_gradient_difference']:.1e}. Times are medians of "
+        f"{rounds} alternating rounds.", ""])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=1, help="threads for numpy's BLAS and for torch (default 1)")
-    parser.add_argument("--rounds", type=int, default=15, help="timed rounds per function (median reported)")
+    parser.add_argument("--rounds", type=int, default=15, help="alternating rounds (medians reported)")
     args = parser.parse_args(argv)
     if args.threads < 1 or args.rounds < 1:
-        parser.error("--threads and --rounds must be >= 1")
-    torch.set_num_threads(args.threads)
-    load = os.getloadavg()[0]
-    with threadpool_limits(args.threads, user_api="blas"):
-        blas = [f"{i['internal_api']} {i['num_threads']}" for i in threadpool_info() if i["user_api"] == "blas"]
-        result = measure(args.rounds)
-    s = result["seconds"]
-    ratio, loss_ratio = s["edugrad step"] / s["torch step"], s["edugrad loss"] / s["torch loss"]
-    tied_ratio = s["edugrad tied step"] / s["torch tied step"]
-    shape = (f"batch {SHAPE['batch']}, {SHAPE['context_size']} x {SHAPE['embedding_dim']} -> "
-             f"{SHAPE['hidden_dim']} tanh -> {SHAPE['vocab_size']:,} softmax")
-    results = {
-        "machine": f"{platform.machine()} ({os.cpu_count()} CPUs), Python {platform.python_version()}, numpy "
-                   f"{np.__version__} (BLAS: {', '.join(blas) or 'unknown'} threads), torch {torch.__version__} "
-                   f"(threads {torch.get_num_threads()})",
-        "load_average_at_start": round(load, 2),
-        "date": time.strftime("%Y-%m-%d %H:%M"),
-        "shape": shape,
-        "threads": args.threads,
-        "milliseconds": {name: round(1000 * value, 2) for name, value in s.items()},
-        "ratio_step": round(ratio, 3),
-        "ratio_tied_step": round(tied_ratio, 3),
-        "ratio_loss": round(loss_ratio, 3),
-        "target": TARGET,
-        "met": max(ratio, tied_ratio) <= TARGET,
-        "loss_difference": result["loss_difference"],
-        "output_gradient_difference": result["output_gradient_difference"],
-    }
-    markdown = "\n".join([
-        "# hw5 benchmark: one batch of the feed-forward LM, edugrad vs PyTorch", "",
-        f"`python -m hw5_fflm.bench --threads {args.threads}` on {results['machine']}; load average {load:.1f} "
-        f"at the start. {results['date']}.", "",
-        "| measurement (forward + backward, float32) | edugrad | torch | ratio (edugrad / torch) | target | met |",
-        "|---|---|---|---|---|---|",
-        f"| one batch: {shape} | {1000 * s['edugrad step']:.1f} ms | {1000 * s['torch step']:.1f} ms | "
-        f"{ratio:.3f} | <= {TARGET} | {'yes' if ratio <= TARGET else 'no'} |",
-        f"| the same batch, tied embeddings (300 -> 128 projection, the word vectors as output) | "
-        f"{1000 * s['edugrad tied step']:.1f} ms | {1000 * s['torch tied step']:.1f} ms | {tied_ratio:.3f} | "
-        f"<= {TARGET} | {'yes' if tied_ratio <= TARGET else 'no'} |",
-        f"| the loss alone: softmax cross-entropy of [{SHAPE['batch']}, {SHAPE['vocab_size']:,}] logits | "
-        f"{1000 * s['edugrad loss']:.1f} ms | {1000 * s['torch loss']:.1f} ms | {loss_ratio:.3f} | - | - |", "",
-        f"Checks: the two losses differ by at most {result['loss_difference']:.1e}; the output layer's gradients "
-        f"(tied: the word vectors') by at most "
-        f"{result['output_gradient_difference']:.1e}. Medians of {args.rounds} interleaved rounds.", ""])
+        parser.error(f"expected --threads and --rounds >= 1 but got {args.threads} and {args.rounds}")
+    env = machine(args.threads)
+    with bench_threads(args.threads):
+        result = measure(args.rounds, args.threads)
+    for ratio in result["ratios"].values():
+        print(ratio.line())
+    markdown = to_markdown(result, env, args.rounds)
     print(markdown)
-    write_bench_results("hw5", results, markdown)
+    payload = {"environment": env, "shape": SHAPE,
+               "milliseconds": {name: round(1000 * result["rounds"].median(name), 2)
+                                for name in result["rounds"].seconds},
+               "ratios": {name: ratio.as_dict() for name, ratio in result["ratios"].items()},
+               "loss_difference": result["loss_difference"],
+               "output_gradient_difference": result["output_gradient_difference"],
+               "rounds": result["rounds"].as_dict()}
+    write_bench_results("hw5", payload, markdown)
     return 0
 
 

@@ -11,28 +11,37 @@ example, and our hand-written LSTM layer against ``torch.nn.LSTM``.
 (b) Layer. Forward + backward of your :class:`hw6_rnn.layers.StackedRNN` (a Python loop over time)
     against ``torch.nn.LSTM`` on the same input, same weights. Reported, no target.
 
-Each comparison runs in one process: the two sides take turns every 5 windows (the hidden state
-restarts at each turn, for both), for `--rounds` rounds. The ratio is the median over rounds of
-ours / reference within a round (both sides saw the same machine load), so one lucky or unlucky
-spell of another program on the machine does not decide it; the best round of each side is shown too.
+Each comparison runs in one process, one torch thread per side by default: the two sides take
+turns round by round (common/bench_results.py), each round 5 windows per side, the same windows for
+both (the hidden state restarts at each turn, for both). The ratio is the median of the per-round
+ratios, shown with their range, so one lucky or unlucky spell of another program on the machine
+does not decide it; there is no verdict when the machine was loaded.
 
     python -m hw6_rnn.bench                     # writes bench/results/hw6.json and hw6.md
-    python -m hw6_rnn.bench --windows 20 --rounds 2 --threads 2
+    python -m hw6_rnn.bench --rounds 4 --threads 2
 """
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-from common.bench_results import write_bench_results
+from common.bench_results import (
+    at_least,
+    bench_threads,
+    machine,
+    machine_line,
+    per_call,
+    run_rounds,
+    verdict_table,
+    write_bench_results,
+)
 from common.torch_utils import TrainStep
 from hw6_rnn.data import load_lm_corpus
 from hw6_rnn.layers import FusedRNN, StackedRNN
@@ -40,7 +49,7 @@ from hw6_rnn.lm import RNNLanguageModel, batchify, bptt_windows
 from hw6_rnn.train import train_lm_epoch
 
 SPEED_TARGET = 1.0
-CHUNK = 5                 # windows per turn when the two language models alternate
+CHUNK = 5                 # windows per side in each round
 # name -> (embedding = hidden, layers, dropout, tied, batch, bptt, lr, clip)
 SIZES = {
     "small (Zaremba et al.: 2x200, batch 20, no dropout)": (200, 2, 0.0, False, 20, 35, 1.0, 5.0),
@@ -95,7 +104,9 @@ def example_train(model: ExampleRNNModel, train_data: torch.Tensor, bptt: int, l
     return tokens
 
 
-def bench_language_model(corpus, size: tuple, windows: int, rounds: int) -> dict[str, Any]:
+def bench_language_model(corpus, size: tuple, rounds: int, threads: int) -> dict[str, Any]:
+    """Training speed of ours and of the example's loop, CHUNK windows a side per round; round i trains
+    both on windows [i * CHUNK, (i + 1) * CHUNK) of PTB train."""
     hidden, layers, dropout, tied, batch, bptt, lr, clip = size
     torch.manual_seed(0)
     ours = RNNLanguageModel(len(corpus.vocab), hidden, hidden, layers, "lstm", dropout, tied, fused=True)
@@ -107,103 +118,102 @@ def bench_language_model(corpus, size: tuple, windows: int, rounds: int) -> dict
         for name, value in ours.rnn.rnn.named_parameters():
             getattr(reference.rnn, name).copy_(value)
     rows = batchify(corpus.train, batch)                                 # (B, L): ours is batch-first
-    our_windows = bptt_windows(rows, bptt)[:windows]
+    our_windows = bptt_windows(rows, bptt)[:rounds * CHUNK]
     example_data = rows.t().contiguous()                                 # (L, B): the example's layout
     step = TrainStep(ours, torch.optim.SGD(ours.parameters(), lr=lr), clip)
     train_lm_epoch(ours, step, our_windows[:3])                          # warm-up, untimed
     example_train(reference, example_data, bptt, lr, clip, 0, 3, batch)
-    ours_speed, reference_speed = [], []
-    for _ in range(rounds):   # the sides alternate every CHUNK windows, so a busy spell hits both alike
-        seconds, tokens = [0.0, 0.0], [0, 0]
-        for first in range(0, windows, CHUNK):
-            start = time.perf_counter()
-            tokens[0] += train_lm_epoch(ours, step, our_windows[first : first + CHUNK])[1]
-            seconds[0] += time.perf_counter() - start
-            start = time.perf_counter()
-            tokens[1] += example_train(reference, example_data, bptt, lr, clip, first, min(CHUNK, windows - first),
-                                       batch)
-            seconds[1] += time.perf_counter() - start
-        ours_speed.append(tokens[0] / seconds[0])
-        reference_speed.append(tokens[1] / seconds[1])
-    ratios = sorted(ours / reference for ours, reference in zip(ours_speed, reference_speed, strict=True))
-    return {"ours_tokens_per_s": round(max(ours_speed)), "reference_tokens_per_s": round(max(reference_speed)),
-            "ratio": round(ratios[len(ratios) // 2], 3),
-            "ratio_of_best_rounds": round(max(ours_speed) / max(reference_speed), 3),
-            "rounds_ours": [round(x) for x in ours_speed],
-            "rounds_reference": [round(x) for x in reference_speed], "windows": windows}
+    turns, tokens = {"ours": 0, "example": 0}, {"ours": 0, "example": 0}
+
+    def ours_round() -> float:
+        first = CHUNK * turns["ours"]
+        start = time.perf_counter()
+        tokens["ours"] += train_lm_epoch(ours, step, our_windows[first : first + CHUNK])[1]
+        turns["ours"] += 1
+        return time.perf_counter() - start
+
+    def example_round() -> float:
+        first = turns["example"]
+        start = time.perf_counter()
+        tokens["example"] += example_train(reference, example_data, bptt, lr, clip, CHUNK * first, CHUNK, batch)
+        turns["example"] += 1
+        return time.perf_counter() - start
+
+    measured = run_rounds({"ours": ours_round, "pytorch/examples": example_round}, rounds, threads)
+    if tokens["ours"] != tokens["example"]:
+        raise RuntimeError(f"expected both sides to train on the same tokens but got {tokens}")
+    per_round = tokens["ours"] / rounds
+    return {"rounds": measured, "tokens_per_round": per_round,
+            "ours_tokens_per_s": round(per_round / measured.median("ours")),
+            "reference_tokens_per_s": round(per_round / measured.median("pytorch/examples")),
+            "ratio": measured.ratio("ours", "pytorch/examples", of="speed", target=at_least(SPEED_TARGET))}
 
 
-def bench_layer(batch: int, time_steps: int, hidden: int, layers: int, rounds: int, repeats: int) -> dict[str, Any]:
+def bench_layer(batch: int, time_steps: int, hidden: int, layers: int, rounds: int, threads: int) -> dict[str, Any]:
     torch.manual_seed(0)
     ours = StackedRNN("lstm", hidden, hidden, layers)
     fused = FusedRNN("lstm", hidden, hidden, layers).load_from(ours)
     inputs = torch.randn(batch, time_steps, hidden)
     lengths = torch.full((batch,), time_steps)
 
-    def timed(module) -> float:
-        start = time.perf_counter()
-        for _ in range(repeats):
+    def forward_backward(module) -> Callable[[], None]:
+        def run() -> None:
             outputs, _ = module(inputs, lengths)
             outputs.sum().backward()
-        return (time.perf_counter() - start) / repeats
+        return run
 
-    ours_times, torch_times = [], []
-    for _ in range(rounds):
-        ours_times.append(timed(ours))
-        torch_times.append(timed(fused))
-    best_ours, best_torch = min(ours_times), min(torch_times)
-    return {"shape": f"[{batch}, {time_steps}, {hidden}], {layers} layers", "ours_ms": round(1000 * best_ours, 2),
-            "torch_ms": round(1000 * best_torch, 2), "ours_over_torch": round(best_ours / best_torch, 2)}
-
-
-def _round_ratios(row: dict[str, Any]) -> list[float]:
-    return [round(o / r, 2) for o, r in zip(row["rounds_ours"], row["rounds_reference"], strict=True)]
+    measured = run_rounds({"StackedRNN": per_call(forward_backward(ours), 0.3),
+                           "nn.LSTM": per_call(forward_backward(fused), 0.3)}, rounds, threads, progress=False)
+    return {"shape": f"[{batch}, {time_steps}, {hidden}], {layers} layers",
+            "ours_ms": round(1000 * measured.median("StackedRNN"), 2),
+            "torch_ms": round(1000 * measured.median("nn.LSTM"), 2),
+            "ratio": measured.ratio("StackedRNN", "nn.LSTM"), "rounds": measured}
 
 
-def write_results(args: argparse.Namespace, lm: dict[str, Any], layer: dict[str, Any]) -> None:
-    command = "python -m hw6_rnn.bench " + " ".join(sys.argv[1:])
-    load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    payload = {"command": command.strip(), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-               "torch": torch.__version__, "threads": torch.get_num_threads(), "load_average": load,
-               "language_model": lm, "layer": layer, "target_ratio": SPEED_TARGET}
+def write_results(args: argparse.Namespace, env: dict[str, Any], lm: dict[str, Any], layer: dict[str, Any]) -> None:
+    command = f"python -m hw6_rnn.bench --rounds {args.rounds} --threads {args.threads}"
+    payload = {"command": command, "machine": env, "target_ratio": SPEED_TARGET,
+               "language_model": {name: {**row, "rounds": row["rounds"].as_dict(), "ratio": row["ratio"].as_dict()}
+                                  for name, row in lm.items()},
+               "layer": {**layer, "rounds": layer["rounds"].as_dict(), "ratio": layer["ratio"].as_dict()}}
+    first = next(iter(lm.values()))["rounds"]
     lines = ["# hw6: PTB LSTM language model vs pytorch/examples word_language_model; LSTM layer vs nn.LSTM", "",
-             f"Command: `{payload['command']}`  ",
-             f"Machine: {payload['machine']}, torch {torch.__version__}, {payload['threads']} torch thread(s), "
-             f"load average at the end {tuple(round(x, 1) for x in load) if load else 'n/a'}", "",
-             "| model sizes | ours tokens/s (best round) | pytorch/examples tokens/s (best round) | ours / example "
-             "(median of rounds) |", "|---|---|---|---|"]
-    for name, row in lm.items():
-        lines.append(f"| {name} | {row['ours_tokens_per_s']:,} | {row['reference_tokens_per_s']:,} "
-                     f"| {row['ratio']:.2f} |")
-    lines += ["", f"Target: ours / example >= {SPEED_TARGET}. Training tokens/s over the first {args.windows} "
-              "windows of PTB train (bptt 35); the two sides alternate every 5 windows; same initial weights. "
-              "Per-round ratios: " + "; ".join(f"{name.split(' (')[0]} {_round_ratios(row)}"
-                                               for name, row in lm.items()) + ".", "",
+             f"Command: `{command}`  ", f"Machine: {machine_line(env)}  ", f"Load: {first.load_line()} (first size)",
+             "", "| model sizes | ours tokens/s | pytorch/examples tokens/s |", "|---|---|---|"]
+    lines += [f"| {name} | {row['ours_tokens_per_s']:,} | {row['reference_tokens_per_s']:,} |"
+              for name, row in lm.items()]
+    lines += ["", *verdict_table([(name.split(" (")[0], row["ratio"]) for name, row in lm.items()]), "",
+              f"Training tokens/s (medians of the rounds) over the first {args.rounds * CHUNK} windows of PTB train "
+              f"(bptt 35), {CHUNK} windows a side per round, the sides alternating; same initial weights.", "",
               "| LSTM layer, forward + backward | yours (StackedRNN) ms | torch.nn.LSTM ms | yours / torch |",
               "|---|---|---|---|",
-              f"| {layer['shape']} | {layer['ours_ms']} | {layer['torch_ms']} | {layer['ours_over_torch']} |", "",
+              f"| {layer['shape']} | {layer['ours_ms']} | {layer['torch_ms']} | {layer['ratio'].cell()} |", "",
               "The hand-written layer runs one Python-level cell step per time step (about 10 small kernels "
               "each); nn.LSTM runs the whole recurrence in one C++ call. Reported, no target."]
+    print("\n".join(lines))
     write_bench_results("hw6", payload, "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--windows", type=int, default=60, help="BPTT windows per timed round")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads for both sides")
+    parser.add_argument("--rounds", type=int, default=12, help=f"alternating rounds of {CHUNK} windows a side")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads for each side (default 1)")
     args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
+    if args.threads < 1 or args.rounds < 1:
+        parser.error(f"expected --threads and --rounds >= 1 but got {args.threads} and {args.rounds}")
+    env = machine(args.threads)
     corpus = load_lm_corpus("ptb")
     lm = {}
-    for name, size in SIZES.items():
-        lm[name] = bench_language_model(corpus, size, args.windows, args.rounds)
-        print(f"{name}: ours {lm[name]['ours_tokens_per_s']:,} tokens/s, pytorch/examples "
-              f"{lm[name]['reference_tokens_per_s']:,} tokens/s, ratio {lm[name]['ratio']:.2f}", flush=True)
-    layer = bench_layer(20, 35, 200, 2, args.rounds, repeats=3)
+    with bench_threads(args.threads):
+        for name, size in SIZES.items():
+            print(f"{name} ...", flush=True)
+            lm[name] = bench_language_model(corpus, size, args.rounds, args.threads)
+            print(f"ours {lm[name]['ours_tokens_per_s']:,} tokens/s, pytorch/examples "
+                  f"{lm[name]['reference_tokens_per_s']:,} tokens/s; {lm[name]['ratio'].line()}", flush=True)
+        layer = bench_layer(20, 35, 200, 2, 5, args.threads)
     print(f"LSTM layer {layer['shape']}: yours {layer['ours_ms']} ms, nn.LSTM {layer['torch_ms']} ms "
-          f"({layer['ours_over_torch']}x)")
-    write_results(args, lm, layer)
+          f"({layer['ratio'].cell()})")
+    write_results(args, env, lm, layer)
     return 0
 
 

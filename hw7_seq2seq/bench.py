@@ -2,30 +2,37 @@
 
 Greedy search and beam search (beam 5) translate the first `--sentences` Multi30k test sentences
 twice with the same model: in batches of `--batch-size` sentences (one tensor of B x beam
-hypotheses) and one sentence at a time. Sentences per second are timed in one process, the two
-sides alternating for `--rounds` rounds (each side's fastest round counts, so other programs disturb
-the ratio less), and the outputs must be identical. Target: batched beam-5 >= 5x one at a time.
+hypotheses) and one sentence at a time. Sentences per second are timed in one process, one torch
+thread per side by default, the two sides alternating for `--rounds` rounds
+(common/bench_results.py): the speed-up is the median of the per-round speed-ups, shown with their
+range, with no verdict when the machine was loaded; the outputs must be identical. Target: batched
+beam-5 >= 5x one at a time.
 
 The model is a run's checkpoint (`--checkpoint`, default: the newest ``runs/hw7_seq2seq/*/best.pt``).
 Without one it is the quick config's architecture with random weights, which rarely emits ``</s>``:
 every hypothesis then runs to `--max-len` tokens (stated in the results).
 
     python -m hw7_seq2seq.bench                   # writes bench/results/hw7.json and hw7.md
-    python -m hw7_seq2seq.bench --sentences 100 --rounds 1 --threads 1
+    python -m hw7_seq2seq.bench --sentences 100 --rounds 3 --threads 2
 """
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import torch
-
-from common.bench_results import write_bench_results
+from common.bench_results import (
+    at_least,
+    bench_threads,
+    machine,
+    machine_line,
+    run_rounds,
+    verdict_table,
+    write_bench_results,
+)
 from common.config import load_config
 from common.run import REPO_ROOT
 from common.seed import seed_everything
@@ -57,50 +64,53 @@ def load_model(checkpoint: Path | None, max_len: int) -> tuple[Seq2Seq, Any, str
 
 
 def bench_decoder(model: Seq2Seq, sources: list[list[int]], beam_size: int, batch_size: int, max_len: int,
-                  rounds: int) -> dict[str, Any]:
-    def batched():
-        return translate_sources(model, sources, beam_size, max_len, 1.0, batch_size)
-
-    def one_at_a_time():
-        return [translate_sources(model, [s], beam_size, max_len, 1.0, 1)[0] for s in sources]
-
-    times: dict[str, list[float]] = {"batched": [], "single": []}
+                  rounds: int, threads: int) -> dict[str, Any]:
     outputs = {}
-    for _ in range(rounds):
-        for name, decode in (("batched", batched), ("single", one_at_a_time)):
+
+    def timed(name: str, decode) -> Callable[[], float]:
+        def side() -> float:
             start = time.perf_counter()
             outputs[name] = decode()
-            times[name].append(time.perf_counter() - start)
-    batched_rate = len(sources) / min(times["batched"])
-    single_rate = len(sources) / min(times["single"])
-    differing = sum(a.tokens != b.tokens for a, b in zip(outputs["batched"], outputs["single"], strict=True))
-    return {"beam_size": beam_size, "batched_sentences_per_s": round(batched_rate, 1),
-            "single_sentences_per_s": round(single_rate, 1), "speedup": round(batched_rate / single_rate, 2),
+            return time.perf_counter() - start
+        return side
+
+    measured = run_rounds({
+        "batched": timed("batched", lambda: translate_sources(model, sources, beam_size, max_len, 1.0, batch_size)),
+        "one at a time": timed("one at a time", lambda: [translate_sources(model, [s], beam_size, max_len, 1.0, 1)[0]
+                                                         for s in sources]),
+    }, rounds, threads)
+    differing = sum(a.tokens != b.tokens for a, b in zip(outputs["batched"], outputs["one at a time"], strict=True))
+    target = at_least(SPEED_TARGET) if beam_size == 5 else None
+    return {"beam_size": beam_size, "rounds": measured,
+            "batched_sentences_per_s": round(len(sources) / measured.median("batched"), 1),
+            "single_sentences_per_s": round(len(sources) / measured.median("one at a time"), 1),
+            "speedup": measured.ratio("batched", "one at a time", of="speed", target=target),
             "differing_outputs": differing,
             "mean_output_tokens": round(sum(len(h.tokens) for h in outputs["batched"]) / len(sources), 2)}
 
 
-def write_results(args: argparse.Namespace, description: str, rows: list[dict[str, Any]]) -> None:
-    load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    payload = {"command": ("python -m hw7_seq2seq.bench " + " ".join(sys.argv[1:])).strip(),
-               "machine": f"{platform.machine()}, {os.cpu_count()} cores", "torch": torch.__version__,
-               "threads": torch.get_num_threads(), "load_average": load, "model": description,
+def write_results(args: argparse.Namespace, env: dict[str, Any], description: str, rows: list[dict[str, Any]]) -> None:
+    command = f"python -m hw7_seq2seq.bench --sentences {args.sentences} --batch-size {args.batch_size} " \
+              f"--max-len {args.max_len} --rounds {args.rounds} --threads {args.threads}"
+    payload = {"command": command, "machine": env, "model": description,
                "sentences": args.sentences, "batch_size": args.batch_size, "max_len": args.max_len,
-               "results": rows, "target_speedup_beam5": SPEED_TARGET}
+               "results": [{**row, "rounds": row["rounds"].as_dict(), "speedup": row["speedup"].as_dict()}
+                           for row in rows],
+               "target_speedup_beam5": SPEED_TARGET}
     lines = ["# hw7: decoding speed, batched vs one sentence at a time", "",
-             f"Command: `{payload['command']}`  ",
-             f"Machine: {payload['machine']}, torch {torch.__version__}, {payload['threads']} torch thread(s), "
-             f"load average at the end {tuple(round(x, 1) for x in load) if load else 'n/a'}  ",
+             f"Command: `{command}`  ", f"Machine: {machine_line(env)}  ", f"Load: {rows[-1]['rounds'].load_line()}  ",
              f"Model: {description}; the first {args.sentences} test_2016 sentences, batches of {args.batch_size}, "
              f"max_len {args.max_len}", "",
-             "| search | batched sentences/s | one at a time sentences/s | speed-up | differing outputs "
-             "| mean tokens |",
-             "|---|---|---|---|---|---|"]
+             "| search | batched sentences/s | one at a time sentences/s | differing outputs | mean tokens |",
+             "|---|---|---|---|---|"]
+    names = {row["beam_size"]: "greedy" if row["beam_size"] == 1 else f"beam {row['beam_size']}" for row in rows}
     for row in rows:
-        name = "greedy" if row["beam_size"] == 1 else f"beam {row['beam_size']}"
-        lines.append(f"| {name} | {row['batched_sentences_per_s']} | {row['single_sentences_per_s']} | "
-                     f"{row['speedup']}x | {row['differing_outputs']} | {row['mean_output_tokens']} |")
-    lines += ["", f"Target: batched beam 5 >= {SPEED_TARGET}x one sentence at a time, with identical outputs."]
+        lines.append(f"| {names[row['beam_size']]} | {row['batched_sentences_per_s']} | "
+                     f"{row['single_sentences_per_s']} | {row['differing_outputs']} | {row['mean_output_tokens']} |")
+    lines += ["", *verdict_table([(f"{names[row['beam_size']]} speed-up", row["speedup"]) for row in rows]), "",
+              f"Sentences/s are medians of {args.rounds} alternating rounds. Target: batched beam 5 >= "
+              f"{SPEED_TARGET}x one sentence at a time, with identical outputs."]
+    print("\n".join(lines))
     write_bench_results("hw7", payload, "\n".join(lines))
 
 
@@ -110,22 +120,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sentences", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--max-len", type=int, default=60)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch CPU threads for both sides (default: torch's, every core; 1 on a busy machine)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads for each side (default 1)")
     args = parser.parse_args(argv)
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
+    if args.threads < 1 or args.rounds < 1:
+        parser.error(f"expected --threads and --rounds >= 1 but got {args.threads} and {args.rounds}")
+    env = machine(args.threads)
     model, src_vocab, description = load_model(args.checkpoint, args.max_len)
     sources = [encode_source(tokenize_sentence(s), src_vocab) for s, _ in read_multi30k("test")[: args.sentences]]
     rows = []
-    for beam_size in (1, 5):
-        rows.append(bench_decoder(model, sources, beam_size, args.batch_size, args.max_len, args.rounds))
-        row = rows[-1]
-        print(f"beam {beam_size}: batched {row['batched_sentences_per_s']} sentences/s, one at a time "
-              f"{row['single_sentences_per_s']} sentences/s ({row['speedup']}x), "
-              f"{row['differing_outputs']} differing outputs", flush=True)
-    write_results(args, description, rows)
+    with bench_threads(args.threads):
+        for beam_size in (1, 5):
+            rows.append(bench_decoder(model, sources, beam_size, args.batch_size, args.max_len, args.rounds,
+                                      args.threads))
+            row = rows[-1]
+            print(f"beam {beam_size}: batched {row['batched_sentences_per_s']} sentences/s, one at a time "
+                  f"{row['single_sentences_per_s']} sentences/s; {row['speedup'].line()}; "
+                  f"{row['differing_outputs']} differing outputs", flush=True)
+    write_results(args, env, description, rows)
     return 0 if all(row["differing_outputs"] == 0 for row in rows) else 1
 
 
