@@ -2,7 +2,9 @@
 
 A homework registers itself by existing: a folder ``hwN_name/`` with ``run.py`` and
 ``config.quick.yaml`` / ``config.yaml``. Each runs in its own process, so one failure does not stop
-the others; the table shows it and the command exits non-zero at the end.
+the others; the table shows it and the command exits non-zero at the end. A second table puts each
+figure beside the homework's reference figure (``reference.yaml``, see common/reference.py): within
+its tolerance, or outside with where to look.
 
     python -m common.report                 # every homework, quick configs
     python -m common.report --config full   # the configs that reproduce the reported numbers
@@ -20,10 +22,12 @@ from pathlib import Path
 
 from common.fileio import atomic_write_text
 from common.homeworks import find_homeworks
+from common.reference import compare, format_value, load_references
 from common.run import REPO_ROOT
 
 CONFIG_FILES = {"quick": "config.quick.yaml", "full": "config.yaml"}
 COLUMNS = ("homework", "dataset", "metric", "value", "seconds")
+CHECK_COLUMNS = ("homework", "figure", "this run", "reference", "check")
 
 
 def discover_homeworks(root: Path = REPO_ROOT) -> list[str]:
@@ -51,23 +55,33 @@ def table_rows(hw: str, metrics: dict | None, seconds: float) -> list[tuple[str,
     if metrics is None:
         return [(hw, "-", "FAILED (see output above)", "-", f"{seconds:.0f}")]
     rows = metrics.get("summary") or [{"dataset": "-", "metric": "(no summary)", "value": "-"}]
-    return [(hw, r["dataset"], r["metric"], _format(r["value"]), f"{metrics['seconds']:.0f}") for r in rows]
+    return [(hw, r["dataset"], r["metric"], format_value(r["value"]), f"{metrics['seconds']:.0f}") for r in rows]
 
 
-def format_table(rows: list[tuple[str, ...]], markdown: bool) -> str:
+def check_rows(hw: str, metrics: dict | None, config: str, root: Path = REPO_ROOT) -> list[tuple[str, ...]]:
+    """This run's figures beside the homework's `config` reference figures (none when the run failed)."""
+    if metrics is None:
+        return []
+    return [(hw, *row) for row in compare(metrics.get("summary") or [], load_references(root / hw, config))]
+
+
+def format_table(rows: list[tuple[str, ...]], markdown: bool, columns: tuple[str, ...] = COLUMNS) -> str:
     """Rows as an aligned text table, or as a Markdown table."""
     if markdown:
-        lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+        lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
         return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
-    widths = [max(len(str(x)) for x in column) for column in zip(COLUMNS, *rows, strict=False)]
+    widths = [max(len(str(x)) for x in column) for column in zip(columns, *rows, strict=False)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    return "\n".join([fmt.format(*COLUMNS), fmt.format(*("-" * w for w in widths))] + [fmt.format(*r) for r in rows])
+    return "\n".join([fmt.format(*columns), fmt.format(*("-" * w for w in widths))] + [fmt.format(*r) for r in rows])
 
 
-def write_report(path: Path, rows: list, run_dirs: dict[str, Path], config: str) -> None:
-    """runs/REPORT.md: the table, then each homework's plots (linked relative to the report)."""
+def write_report(path: Path, rows: list, run_dirs: dict[str, Path], config: str, checks: list | None = None) -> None:
+    """runs/REPORT.md: the table, the reference checks, then each homework's plots (linked relative to the report)."""
     parts = [f"# Results ({config} configs)", "", f"Generated {time.strftime('%Y-%m-%d %H:%M')}.", "",
              format_table(rows, markdown=True), ""]
+    if checks:
+        checked = format_table(checks, markdown=True, columns=CHECK_COLUMNS)
+        parts += ["## Against the reference figures", "", checked, ""]
     for hw, run_dir in run_dirs.items():
         plots = sorted(run_dir.glob("*.png"))
         if plots:
@@ -89,29 +103,24 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown homework {unknown}; choose from {homeworks}")
         homeworks = [hw for hw in homeworks if hw in args.only]
     run_id = f"{args.config}-{time.strftime('%Y%m%d-%H%M%S')}"
-    rows, run_dirs, failed = [], {}, []
+    rows, checks, run_dirs, failed = [], [], {}, []
     for hw in homeworks:
         metrics, seconds = run_homework(hw, args.config, run_id, args.runs_root)
         rows += table_rows(hw, metrics, seconds)
+        checks += check_rows(hw, metrics, args.config)
         run_dirs[hw] = args.runs_root / hw / run_id
         if metrics is None:
             failed.append(hw)
     report = args.runs_root / "REPORT.md"
-    write_report(report, rows, run_dirs, args.config)
+    write_report(report, rows, run_dirs, args.config, checks)
     print("\n" + format_table(rows, markdown=False))
+    if checks:
+        print("\n" + format_table(checks, markdown=False, columns=CHECK_COLUMNS))
     print(f"\nReport with plots: {report}")
     if failed:
         print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
-
-
-def _format(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.4f}" if abs(value) < 1000 else f"{value:,.0f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
 
 
 if __name__ == "__main__":

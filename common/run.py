@@ -84,9 +84,11 @@ class Run:
                     disable=not self.is_main, **kwargs)
 
 
-def summary_row(dataset: str, metric: str, value: float | int | str) -> dict[str, Any]:
-    """One row of the ``make run`` table: what was measured, on which data, and the figure."""
-    return {"dataset": dataset, "metric": metric, "value": value}
+def summary_row(dataset: str, metric: str, value: float | int | str, key: str | None = None) -> dict[str, Any]:
+    """One row of the ``make run`` table: what was measured, on which data, and the figure; `key` names
+    the figure in the homework's reference.yaml (common/reference.py) that it is checked against."""
+    row = {"dataset": dataset, "metric": metric, "value": value}
+    return row if key is None else {**row, "key": key}
 
 
 def new_run_dir(hw: str, runs_root: Path, run_id: str | None) -> Path:

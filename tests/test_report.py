@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from common.plots import plot_curves
-from common.report import format_table, table_rows, write_report
+from common.report import CHECK_COLUMNS, check_rows, format_table, table_rows, write_report
 
 
 def _metrics(**extra):
     return {"hw": "hw1_vocab", "seconds": 12.4,
             "summary": [{"dataset": "sst", "metric": "vocab size", "value": 16582},
-                        {"dataset": "sst", "metric": "coverage", "value": 0.987654}], **extra}
+                        {"dataset": "sst", "metric": "coverage", "value": 0.9877}], **extra}
 
 
 def test_table_rows_format_values_and_failures():
@@ -39,3 +39,20 @@ def test_write_report_links_plots(tmp_path):
     assert text.startswith("# Results (quick configs)")
     assert "| hw1_vocab | sst | coverage | 0.9877 | 12 |" in text
     assert "![loss](hw1_vocab/quick-1/loss.png)" in text
+
+
+def test_check_rows_put_each_figure_beside_its_reference(tmp_path):
+    (tmp_path / "hw1_vocab").mkdir()
+    (tmp_path / "hw1_vocab" / "reference.yaml").write_text(
+        "quick:\n"
+        "  - {key: size, dataset: sst, metric: vocab size, value: 16500, tolerance: 100, why: seeds, look_at: task_a}\n"
+        "  - {key: cover, dataset: sst, metric: coverage, value: 0.95, tolerance: 0.01, why: seeds, look_at: task_b}\n"
+        "  - {key: zipf, dataset: sst, metric: exponent, value: 1.0, tolerance: 0.1, why: seeds, look_at: task_c}\n")
+    metrics = _metrics()
+    metrics["summary"][0]["key"], metrics["summary"][1]["key"] = "size", "cover"
+    rows = check_rows("hw1_vocab", metrics, "quick", root=tmp_path)
+    assert rows == [("hw1_vocab", "sst: vocab size", "16,582", "16,500 ± 100", "within"),
+                    ("hw1_vocab", "sst: coverage", "0.9877", "0.95 ± 0.01", "outside: look at task_b"),
+                    ("hw1_vocab", "sst: exponent", "-", "1 ± 0.1", "missing: the run reported no figure 'zipf'")]
+    assert check_rows("hw1_vocab", None, "quick", root=tmp_path) == [], "a failed run has no figures to check"
+    assert format_table(rows, markdown=True, columns=CHECK_COLUMNS).splitlines()[0].startswith("| homework | figure |")
