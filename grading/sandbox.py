@@ -11,7 +11,9 @@ where the kernel allows it), without capabilities and with no_new_privs, on a ro
 holds only:
 
 - the system folders (/usr, /etc and the /bin, /lib ... links), the interpreter and its libraries,
-  read-only;
+  read-only, at their real paths wherever they are (a virtual environment or a conda or pyenv
+  interpreter under $HOME, /opt or /tmp: mounted over the private /tmp below, so that one does not
+  hide them);
 - the grading copy, read-only, at /grading/course (the child's working directory);
 - the datasets the homework uses, read-only, under /grading/data (``COURSE_DATA``);
 - its own writable temp folder /tmp (also ``HOME``).
@@ -201,11 +203,13 @@ def _resolved_interpreter(argv: list[str]) -> list[str]:
 
 
 def _read_only_folders() -> list[tuple[str, str]]:
-    """(host folder, path inside) of the system folders and the interpreter's prefixes and folder, each
-    at its real path: an unresolved link could sit under a folder the sandbox replaces (/tmp)."""
+    """(host folder, path inside) of the system folders and the interpreter's prefixes and folders, each
+    at its real path: an unresolved link could sit under a folder the sandbox replaces (/tmp). The
+    folder of the binary a venv's ``python`` links to is among them (a base interpreter outside its
+    prefix). Sandboxes mount them after the private /tmp, so that a venv under /tmp stays visible."""
     folders = [(p, p) for p in SYSTEM_FOLDERS if os.path.isdir(p) and not os.path.islink(p)]
     prefixes = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
-                os.path.dirname(_resolved_executable())}
+                os.path.dirname(_resolved_executable()), os.path.dirname(os.path.realpath(sys.executable))}
     for real in sorted({os.path.realpath(prefix) for prefix in prefixes}):
         if not any(real == p or real.startswith(p + "/") for _, p in folders):
             folders.append((real, real))
@@ -228,13 +232,13 @@ def _data_links(layout: Layout) -> Path:
 
 
 def _bwrap_command(argv: list[str], layout: Layout) -> list[str]:
-    command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    command = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+               "--bind", str(layout.tmp), TMP_INSIDE]  # first: a venv under /tmp is mounted over it
     for host, inside in _read_only_folders():
         command += ["--ro-bind", host, inside]
     for target, link in _system_links():
         command += ["--symlink", target, link]
-    command += ["--proc", "/proc", "--dev", "/dev", "--bind", str(layout.tmp), TMP_INSIDE,
-                "--ro-bind", str(layout.course), COURSE_INSIDE]
+    command += ["--proc", "/proc", "--dev", "/dev", "--ro-bind", str(layout.course), COURSE_INSIDE]
     for name, path in sorted(layout.data.items()):
         command += ["--ro-bind", str(path), f"{DATA_INSIDE}/{name}"]
     return command + ["--remount-ro", "/", "--chdir", COURSE_INSIDE, "--", *argv]
@@ -257,20 +261,22 @@ def _mount_flags(path: str) -> str:
 
 # The unshare sandbox: a shell script run as PID 1 of the new namespaces. $R is an empty folder of the
 # grader's; a tmpfs mounted on it becomes the new root, the old root is unmounted after pivot_root,
-# and the command runs without any capability.
+# and the command runs without any capability. The private /tmp is mounted before the read-only
+# folders, so that an interpreter under /tmp is mounted over it rather than hidden by it.
 _UNSHARE_SCRIPT = """set -eu
 R=$1; shift
 {ip} link set lo up
 mount -t tmpfs -o mode=755 grading-root "$R"
 cd "$R"
-mkdir -p {folders} proc dev/shm .{tmp} .old
+mkdir -p proc dev/shm .{tmp} .old
+mount --bind {tmp_host} "$R{tmp}"
+mkdir -p {folders}
 {binds}
 mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
 mount --bind "$R/proc/sys" "$R/proc/sys"; mount -o remount,bind,ro,nosuid,nodev,noexec "$R/proc/sys"
 for d in {devices}; do : > "$R/dev/$d"; mount --bind "/dev/$d" "$R/dev/$d"; done
 ln -s /proc/self/fd "$R/dev/fd"
 mount -t tmpfs -o mode=1777,nosuid,nodev shm "$R/dev/shm"
-mount --bind {tmp_host} "$R{tmp}"
 pivot_root . .old
 umount -l /.old
 rmdir /.old
