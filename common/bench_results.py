@@ -313,15 +313,20 @@ def bench_threads(threads: int) -> Iterator[None]:
                 torch.set_num_threads(before)
 
 
-def cpu_name() -> str:
-    """The processor's model name (from /proc/cpuinfo where there is one)."""
+def processor(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The processor as /proc/cpuinfo names it, with its family, model and widest vector units (a
+    virtual machine's name alone can hide which chip it runs on), e.g. "Intel(R) Xeon(R) Processor
+    (family 6, model 143; AVX-512, AMX)"; elsewhere what the platform module says."""
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        first = cpuinfo.read_text().split("\n\n")[0]
     except OSError:
-        pass
-    return platform.processor() or platform.machine()
+        return platform.processor() or platform.machine()
+    fields = dict(line.split(":", 1) for line in first.splitlines() if ":" in line)
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    flags = set(fields.get("flags", "").split())
+    units = [name for flag, name in (("avx2", "AVX2"), ("avx512f", "AVX-512"), ("amx_tile", "AMX")) if flag in flags]
+    return (f"{fields.get('model name', platform.machine())} (family {fields.get('cpu family', '?')}, model "
+            f"{fields.get('model', '?')}; {', '.join(units) or 'no AVX2'})")
 
 
 def machine(threads: int) -> dict[str, Any]:
@@ -329,7 +334,7 @@ def machine(threads: int) -> dict[str, Any]:
     versions = {"python": platform.python_version(), "numpy": np.__version__}
     if "torch" in sys.modules:
         versions["torch"] = sys.modules["torch"].__version__
-    return {"cpu": cpu_name(), "cores": available_cores(), "threads_per_side": threads, **versions,
+    return {"cpu": processor(), "cores": available_cores(), "threads_per_side": threads, **versions,
             "date": time.strftime("%Y-%m-%d %H:%M")}
 
 

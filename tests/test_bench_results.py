@@ -161,6 +161,13 @@ def test_per_call_times_one_call_of_a_cheap_function(monkeypatch):
     assert side() == pytest.approx(1 / 8)
 
 
+def test_processor_names_the_chip_behind_a_generic_name(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\ncpu family\t: 6\nmodel\t\t: 143\nmodel name\t: Intel(R) Xeon(R) Processor\n"
+                       "flags\t\t: fpu avx2 avx512f amx_tile\n\nprocessor\t: 1\nmodel name\t: other\n")
+    assert bench_results.processor(cpuinfo) == "Intel(R) Xeon(R) Processor (family 6, model 143; AVX2, AVX-512, AMX)"
+
+
 def test_writes_json_and_markdown_with_a_final_newline(tmp_path, capsys):
     write_bench_results("hw0", {"ratio": 0.5}, "| a |\n|---|", folder=tmp_path / "results")
     assert json.loads((tmp_path / "results" / "hw0.json").read_text()) == {"ratio": 0.5}
