@@ -32,7 +32,8 @@ def assert_close(actual, expected, what: str, rtol: float = 1e-7, atol: float = 
     if not np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False):
         worst = np.unravel_index(np.argmax(np.abs(actual - expected)), actual.shape) if actual.ndim else ()
         raise AssertionError(
-            f"{what}: expected {expected[worst]!r} but got {actual[worst]!r} at index {tuple(map(int, worst))}"
+            f"{what}: expected {expected[worst].item()!r} but got {actual[worst].item()!r} at index "
+            f"{tuple(map(int, worst))}"
             f"\nexpected:\n{expected}\ngot:\n{actual}"
         )
 

@@ -141,11 +141,11 @@ def test_operators_and_constants():
     x_value, c = rng.uniform(0.5, 2.0, size=(2, 3)), rng.uniform(0.5, 2.0, size=3)
 
     def edugrad_fn(x):
-        return (2.0 - x) * 3.0 + c / x - x**2 + (-x) @ np.ones((3, 1)) + c * x / 4.0
+        return (2.0 - x) * 3.0 + c / x - x**2 + (np.ones((2, 1)) - x) + c * x / 4.0
 
     def torch_fn(x):
         tc = torch.from_numpy(c)
-        return (2.0 - x) * 3.0 + tc / x - x**2 + (-x) @ torch.ones(3, 1, dtype=torch.float64) + tc * x / 4.0
+        return (2.0 - x) * 3.0 + tc / x - x**2 + (torch.ones(2, 1, dtype=torch.float64) - x) + tc * x / 4.0
 
     compare_with_torch(edugrad_fn, torch_fn, [x_value], "expression with operators")
     assert isinstance(np.ones(3) + Tensor(np.ones(3)), Tensor), "expected ndarray + Tensor to give a Tensor"

@@ -76,6 +76,20 @@ def test_softmax_and_log_softmax_are_stable():
     assert_close(log_probabilities[2], [-1000.0, -2000.0, 0.0], "log_softmax([0, -1000, 1000])")
 
 
+@pytest.mark.points(1)
+def test_softmax_of_float32_logits_past_the_range_of_exp():
+    """float32's exp overflows past 88.7, a size the logits of a float32 network can reach."""
+    logits = np.array([[100.0, 101.0], [-100.0, 50.0], [1000.0, 1001.0]], dtype=np.float32)
+    e = np.e
+    expected = np.array([[1 / (1 + e), e / (1 + e)], [np.exp(-150.0), 1.0], [1 / (1 + e), e / (1 + e)]])
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.asarray(ops.softmax(Tensor(logits)).value, dtype=np.float64)
+    assert np.allclose(out, expected, rtol=1e-6, atol=1e-12), (
+        f"softmax of the float32 rows [100, 101], [-100, 50], [1000, 1001]: expected {expected.tolist()} but got "
+        f"{out.tolist()}; exp overflows float32 past 88.7: subtract each row's max before exp "
+        "(softmax(a) = softmax(a - max(a)))")
+
+
 @pytest.mark.points(3)
 @FAST
 @given(data=st.data())

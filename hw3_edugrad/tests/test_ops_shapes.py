@@ -80,6 +80,8 @@ def test_matmul_matches_torch(a_shape, b_shape):
     a, b = rng.normal(size=a_shape), rng.normal(size=b_shape)
     compare_with_torch(ops.matmul, torch.matmul, [a, b], f"matmul {a_shape} @ {b_shape}")
     compare_with_torch(lambda x, y: x @ y, torch.matmul, [a, b], f"{a_shape} @ {b_shape}")
+    compare_with_torch(lambda x: x @ b, lambda x: x @ torch.from_numpy(b), [a], f"Tensor {a_shape} @ array {b_shape}")
+    compare_with_torch(lambda y: a @ y, lambda y: torch.from_numpy(a) @ y, [b], f"array {a_shape} @ Tensor {b_shape}")
 
 
 @pytest.mark.points(1)

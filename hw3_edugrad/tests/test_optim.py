@@ -26,6 +26,38 @@ CASES = {
         {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1},
     ),
 }
+# What each case checks, named in its failure message: the likely cause of a mismatch.
+LIKELY_CAUSE = {
+    "sgd": "p -= lr * grad for each parameter that has a gradient",
+    "sgd momentum": "the velocity starts as the first gradient itself (v = g, not (1 - momentum) * g), "
+                    "then v = momentum * v + g and p -= lr * v",
+    "sgd momentum weight decay": "weight decay goes into the gradient first (g = grad + weight_decay * p), "
+                                 "then into the velocity",
+    "adagrad": "s += g * g, then p -= lr * g / (sqrt(s) + eps), with eps outside the square root",
+    "adagrad options": "the sums start at initial_accumulator_value, and weight decay goes into the gradient "
+                       "(g = grad + weight_decay * p) before it is squared",
+    "adam": "the bias correction m / (1 - beta1**t) and v / (1 - beta2**t), eps added after the square root, "
+            "and t counted per parameter",
+    "adam options": "the given betas and eps, and weight decay in the gradient (g = grad + weight_decay * p) "
+                    "before the moments",
+}
+MISSED_STEP = 2  # parameter 1 gets no gradient in this step (0-based)
+
+
+def likely_cause(case: str, step: int, index: int, before: np.ndarray, after: np.ndarray, lr: float) -> str:
+    """Why parameter `index` of `case` may have gone wrong in `step` (0-based), from how it moved."""
+    moved = np.abs(after - before)
+    if step == MISSED_STEP and index == 1:
+        return "it got no gradient in this step, so it must stay as it is: skip parameters whose grad is None"
+    if case.startswith("adam") and step == 0 and not np.allclose(moved, lr, rtol=1e-3):
+        return (f"after one step Adam's update should be lr * sign(grad), {lr} for every entry, but the entries "
+                f"moved by {moved.min():.4g} to {moved.max():.4g}: is the bias correction m / (1 - beta1**t) "
+                "and v / (1 - beta2**t) missing?")
+    if step > MISSED_STEP and index == 1:
+        state = "its step count t" if case.startswith("adam") else "its state (the velocity or the sums)"
+        return (f"this parameter got no gradient in step {MISSED_STEP + 1}: {state} must not change in that step "
+                f"(keep the state per parameter); check also {LIKELY_CAUSE[case]}")
+    return f"check {LIKELY_CAUSE[case]}"
 
 
 @pytest.mark.points(3)
@@ -42,15 +74,21 @@ def test_optimizer_steps_match_torch(case):
         optimizer.zero_grad()
         torch_optimizer.zero_grad()
         for i, (param, torch_param) in enumerate(zip(params, torch_params, strict=True)):
-            if step == 2 and i == 1:
+            if step == MISSED_STEP and i == 1:
                 continue  # this parameter got no gradient in this step: it must stay as it is
             grad = rng.normal(size=param.shape)
             param.grad, torch_param.grad = grad.copy(), torch.from_numpy(grad.copy())
+        before = [param.value.copy() for param in params]
         optimizer.step()
         torch_optimizer.step()
         for i, (param, torch_param) in enumerate(zip(params, torch_params, strict=True)):
             expected = torch_param.detach().numpy()
-            assert_close(param.value, expected, f"{case}: parameter {i} after step {step + 1}", rtol=1e-6, atol=1e-6)
+            try:
+                assert_close(param.value, expected, f"{case}: parameter {i} after step {step + 1}", 1e-6, 1e-6)
+            except AssertionError as err:
+                first_line, _, arrays = str(err).partition("\n")
+                cause = likely_cause(case, step, i, before[i], np.asarray(param.value), options["lr"])
+                raise AssertionError(f"{first_line}; {cause}\n{arrays}") from None
 
 
 @pytest.mark.points(2)
@@ -79,7 +117,8 @@ def test_training_an_mlp_matches_torch(case):
         torch_loss.backward()
         torch_optimizer.step()
         assert loss.item() == pytest.approx(torch_loss.item(), rel=1e-9), (
-            f"step {step}: expected loss {torch_loss.item()} but got {loss.item()}"
+            f"step {step}: expected loss {torch_loss.item()} but got {loss.item()} (the parameters after "
+            f"{step} optimizer step{'s' if step > 1 else ''} differ from torch's); check {LIKELY_CAUSE[case]}"
         )
     assert_close(model.layers[0].weight.value, torch_model[0].weight.detach().numpy().T, "first weight", 1e-6, 1e-6)
     assert_close(model.layers[2].bias.value, torch_model[2].bias.detach().numpy(), "last bias", 1e-6, 1e-6)
