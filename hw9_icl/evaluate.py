@@ -18,7 +18,7 @@ import torch
 from common.data import read_sst2_tsv
 from hw9_icl.calibration import CONTENT_FREE_INPUTS, calibrate
 from hw9_icl.models import LanguageModel, encode_prompt, label_token_ids
-from hw9_icl.prompts import Demonstration, Template, build_prompt, check_prompt_length
+from hw9_icl.prompts import Demonstration, Prompt, Template, build_prompt, check_prompt_length
 from hw9_icl.scoring import score_batched, score_with_prefix_cache
 from hw9_icl.selection import get_k_examples, order_examples
 
@@ -94,12 +94,16 @@ def score_cell(lm: LanguageModel, template: Template, pool: Sequence[Demonstrati
         content_free = score_batched(lm.model, free, labels, lm.pad_id, batch_size)
     else:
         demos = demonstrations(cell, pool, num_labels=len(labels))
-        encoded = [encode_prompt(lm, build_prompt(template, demos, item.sentence)) for item in dev]
-        encoded_free = [encode_prompt(lm, build_prompt(template, demos, text)) for text in CONTENT_FREE_INPUTS]
+        prompts = [build_prompt(template, demos, item.sentence) for item in dev]
+        free_prompts = [build_prompt(template, demos, text) for text in CONTENT_FREE_INPUTS]
+        check_shared_prefix(prompts + free_prompts)
+        encoded = [encode_prompt(lm, prompt) for prompt in prompts]
+        encoded_free = [encode_prompt(lm, prompt) for prompt in free_prompts]
         prefix = encoded[0][0]
         if any(item[0] != prefix for item in encoded + encoded_free):
-            raise RuntimeError("the tokenizer split the shared demonstrations differently for different reviews; "
-                               "end the template's separator with a newline or a space")
+            raise RuntimeError("the tokenizer split the shared demonstrations differently for different reviews "
+                               "(the prefix text is the same for all); end the template's separator with a newline "
+                               "or a space")
         check_prompt_length(len(prefix) + max(len(item[1]) for item in encoded + encoded_free), lm.context_length,
                             cell.k, longest_label)
         scores = score_with_prefix_cache(lm.model, prefix, [item[1] for item in encoded], labels, lm.pad_id,
@@ -107,6 +111,18 @@ def score_cell(lm: LanguageModel, template: Template, pool: Sequence[Demonstrati
         content_free = score_with_prefix_cache(lm.model, prefix, [item[1] for item in encoded_free], labels,
                                                lm.pad_id, batch_size)
     return {"log_probs": scores.tolist(), "content_free": content_free.tolist()}
+
+
+def check_shared_prefix(prompts: Sequence[Prompt]) -> None:
+    """Raise a ValueError naming the cause unless all `prompts` (one set of demonstrations, different test
+    reviews) share one prefix: the instruction and the demonstrations, with the test review in the query."""
+    for prompt in prompts[1:]:
+        if prompt.prefix != prompts[0].prefix:
+            raise ValueError(
+                f"expected the same prefix for every test review (the instruction and the demonstrations) but got "
+                f"prefixes ending {prompts[0].prefix[-60:]!r} and {prompt.prefix[-60:]!r}: the prefix changes with "
+                "the test review, so it holds (part of) the review. build_prompt must put the test review's "
+                "example in Prompt.query only; see test_prompts.py")
 
 
 def _joined(lm: LanguageModel, prompt) -> list[int]:
@@ -122,6 +138,18 @@ def accuracies(result: dict[str, list], gold: Sequence[int]) -> tuple[float, flo
     2024, "Batch Calibration"); no labels are used, only the other test inputs.
     """
     return ensemble_accuracies([result], gold)
+
+
+def content_free_bias(result: dict[str, list]) -> list[float]:
+    """p_cf [L]: the mean label distribution of one cell's content-free inputs, the bias that calibration
+    divides out (for ``nearest``, over the demonstration sets of the calibration sample).
+
+    It is read back through :func:`calibrate` itself, so it is the bias your calibration used: calibrating a
+    uniform row of scores gives q ∝ 1 / p_cf, and p_cf = softmax(-log q).
+    """
+    content_free = torch.tensor(result["content_free"])                                  # (M, L)
+    inverse = calibrate(torch.zeros(1, content_free.shape[1], dtype=content_free.dtype), content_free)  # (1, L)
+    return torch.softmax(-inverse[0].double(), dim=-1).tolist()
 
 
 def ensemble_accuracies(results: Sequence[dict[str, list]], gold: Sequence[int]) -> tuple[float, float, float]:

@@ -10,6 +10,11 @@ An ensemble (``ensemble_templates``) scores k class-balanced demonstrations draw
 ``ensemble_seeds`` (the demonstration pool drawn with the same seed, as ``--seed`` does) under each
 template, and averages the cells' normalised or calibrated log-probabilities.
 
+The headline is the grid cell named by ``headline`` (k, strategy, calibration), declared in the config
+before the run: never the best cell of the grid, which would be chosen on the very reviews it is reported
+on. Each cell's content-free label distribution p_cf (the bias that calibration divides out) is reported
+beside its accuracies.
+
 Every grid cell's scores are cached in ``cache_dir`` (default ``runs/hw9_icl/cells``), keyed by the model,
 template, data and cell, so a rerun (or a larger grid) recomputes only what is new. Writes
 ``accuracy.md`` (the table), ``accuracy_vs_k.png``, ``metrics.json`` into ``runs/hw9_icl/<run id>/``.
@@ -23,23 +28,56 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from common.fileio import atomic_write_json, atomic_write_text
-from common.plots import plot_curves
 from common.run import REPO_ROOT, Run, run_cli, summary_row
-from hw9_icl.evaluate import Cell, accuracies, check_split, demonstrations, ensemble_accuracies, load_data, score_cell
+from hw9_icl.evaluate import (
+    Cell,
+    accuracies,
+    check_split,
+    content_free_bias,
+    demonstrations,
+    ensemble_accuracies,
+    load_data,
+    score_cell,
+)
 from hw9_icl.generation import DecodingSettings, generate_answers, parse_answer
 from hw9_icl.models import LanguageModel, encode_prompt, load_language_model
 from hw9_icl.neighbours import embed_sentences
+from hw9_icl.plots import plot_accuracy_vs_k
 from hw9_icl.prompts import build_prompt, load_template
 from hw9_icl.selection import STRATEGIES
 
 
 def _default_decoding() -> list[DecodingSettings]:
     return [DecodingSettings("greedy"), DecodingSettings("t0.7-p0.9", temperature=0.7, top_p=0.9)]
+
+
+# headline.calibration -> (the grid row's key, how the report names it)
+CALIBRATIONS = {"none": ("accuracy", "uncalibrated"), "content_free": ("calibrated", "calibrated"),
+                "batch": ("batch_calibrated", "batch-calibrated")}
+
+
+@dataclass
+class Headline:
+    """The grid cell reported as the run's headline, declared before the run (k = 0 ignores the strategy)."""
+
+    k: int = 4
+    strategy: str = "balanced"
+    calibration: Literal["none", "content_free", "batch"] = "batch"
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES or self.calibration not in CALIBRATIONS or self.k < 0:
+            raise ValueError(f"expected a headline cell with k >= 0, a strategy of {list(STRATEGIES)} and a "
+                             f"calibration of {list(CALIBRATIONS)}, but got k={self.k}, {self.strategy!r}, "
+                             f"{self.calibration!r}")
+
+    def describe(self) -> str:
+        cell = "k=0" if self.k == 0 else f"k={self.k} {self.strategy}"
+        return f"{cell}, {CALIBRATIONS[self.calibration][1]}"
 
 
 @dataclass
@@ -68,6 +106,7 @@ class Config:
     ensemble_seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3])
     ensemble_k: int = 16
     cache_dir: Path | None = None            # default runs/hw9_icl/cells
+    headline: Headline = field(default_factory=Headline)  # the cell reported as the headline, declared here
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.strategies if s not in STRATEGIES]
@@ -99,7 +138,8 @@ def main(config: Config, run: Run) -> dict[str, Any]:
                 f"({time.perf_counter() - started:.0f} s, cached in {cache_dir})")
     data_key = _data_key(config, template, len(dev), config.seed)
     models = [config.model_path] + ([config.instruct_model_path] if config.instruct_model_path else [])
-    rows, curves, generation, random_labels, ensembles = [], {}, [], [], []
+    rows, generation, random_labels, ensembles = [], [], [], []
+    label_names = [word.strip() for word in template.labels]
     for model_path in models:
         lm = load_language_model(model_path, config.chat)
         model_name = f"{lm.name}{' (chat)' if lm.chat else ''}"
@@ -117,20 +157,26 @@ def main(config: Config, run: Run) -> dict[str, Any]:
                 score_cell, lm, template, pool, dev, Cell(cell.k, strategy, cell.seed, cell.order, cell.labels),
                 pool_vectors, dev_vectors, config.batch_size, config.calibration_sample))
             raw, calibrated, batch_calibrated = accuracies(result, gold)
+            p_cf = [round(p, 4) for p in content_free_bias(result)]
             row = {"model": model_name, "k": cell.k, "strategy": cell.strategy, "labels": cell.labels,
                    "accuracy": raw, "calibrated": calibrated, "batch_calibrated": batch_calibrated,
-                   "seconds": seconds}
+                   "p_cf": p_cf, "seconds": seconds}
             (random_labels if cell.labels == "random" else rows).append(row)
             run.log(f"hw9: {model_name} k={cell.k} {cell.strategy} ({cell.labels} labels): accuracy {raw:.3f}, "
-                    f"calibrated {calibrated:.3f}, batch-calibrated {batch_calibrated:.3f}"
+                    f"calibrated {calibrated:.3f}, batch-calibrated {batch_calibrated:.3f}; p_cf "
+                    f"({', '.join(label_names)}) = ({', '.join(f'{p:.3f}' for p in p_cf)})"
                     + (f" [{seconds:.0f} s]" if seconds is not None else " [cached]"))
-        _add_curves(curves, rows, model_name, multiple=len(models) > 1)
         if config.ensemble_templates:
             ensembles.append(_ensemble(config, lm, model_name, dev, cache_dir / lm.fingerprint, run))
         if config.generation_num_dev > 0:
             generation += _generation(config, lm, model_name, template, pool, dev, cached, run)
-    _write_report(run, config, rows, random_labels, generation, curves, ensembles)
-    return _metrics(rows, random_labels, generation, ensembles, len(dev), config.split)
+    headlines = _headlines(config.headline, rows, multiple=len(models) > 1)
+    if not headlines:
+        run.log(f"hw9: the declared headline cell ({config.headline.describe()}) is not in this grid, so the run "
+                "reports no headline; to have one, name a cell of the grid with --headline.k / --headline.strategy")
+    _write_report(run, config, rows, random_labels, generation, ensembles, label_names)
+    return _metrics(rows, random_labels, generation, ensembles, headlines, len(dev), config.split,
+                    config.headline.calibration)
 
 
 def _data_key(config: Config, template, num_reviews: int, pool_seed: int) -> dict:
@@ -203,35 +249,40 @@ def _generation(config: Config, lm: LanguageModel, model_name: str, template, po
     return rows
 
 
-def _add_curves(curves: dict, rows: list, model_name: str, multiple: bool) -> None:
-    zero = [row for row in rows if row["model"] == model_name and row["k"] == 0]
-    for strategy in sorted({row["strategy"] for row in rows if row["strategy"] != "none"}):
-        points = sorted(zero + [row for row in rows if row["model"] == model_name and row["strategy"] == strategy],
-                        key=lambda row: row["k"])
-        xs = [row["k"] for row in points]
-        label = f"{model_name}: {strategy}" if multiple else strategy
-        curves[label] = (xs, [row["accuracy"] for row in points])
-        curves[f"{label} + calibration"] = (xs, [row["calibrated"] for row in points])
-        curves[f"{label} + batch calibration"] = (xs, [row["batch_calibrated"] for row in points])
+def _headlines(headline: Headline, rows: list[dict], multiple: bool) -> list[dict]:
+    """The declared headline cell of each model, where the grid holds it: {model, cell, calibration, accuracy}."""
+    found = []
+    for row in rows:
+        if row["k"] == headline.k and (headline.k == 0 or row["strategy"] == headline.strategy):
+            cell = f"{row['model']}: {headline.describe()}" if multiple else headline.describe()
+            found.append({"model": row["model"], "cell": cell, "k": headline.k, "strategy": row["strategy"],
+                          "calibration": headline.calibration, "accuracy": row[CALIBRATIONS[headline.calibration][0]],
+                          "chosen": "declared in the config before the run (headline), not picked from the grid"})
+    return found
 
 
-def _write_report(run: Run, config: Config, rows, random_labels, generation, curves, ensembles) -> None:
-    lines = [f"SST-2 {config.split}, template `{config.template}`:", "",
-             "| model | k | strategy | accuracy | calibrated | batch-calibrated | seconds |",
-             "|---|---|---|---|---|---|---|"]
+def _write_report(run: Run, config: Config, rows, random_labels, generation, ensembles, label_names) -> None:
+    bias = f"p_cf ({' / '.join(label_names)})"
+    lines = [f"SST-2 {config.split}, template `{config.template}`; headline cell, declared in the config: "
+             f"{config.headline.describe()}. p_cf: the label distribution of the content-free inputs "
+             "(the bias that calibration divides out).", "",
+             f"| model | k | strategy | accuracy | calibrated | batch-calibrated | {bias} | seconds |",
+             "|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r['model']} | {r['k']} | {r['strategy']} | {r['accuracy']:.3f} | {r['calibrated']:.3f} | "
-              f"{r['batch_calibrated']:.3f} | {'cached' if r['seconds'] is None else r['seconds']} |" for r in rows]
+              f"{r['batch_calibrated']:.3f} | {_proportions(r['p_cf'])} | "
+              f"{'cached' if r['seconds'] is None else r['seconds']} |" for r in rows]
     if random_labels:
         lines += ["", "Random labels (balanced demonstrations):", "",
-                  "| model | k | gold labels | random labels | gold, calibrated | random, calibrated |",
-                  "|---|---|---|---|---|---|"]
+                  "| model | k | gold labels | random labels | gold, calibrated | random, calibrated | "
+                  f"{bias}, random |",
+                  "|---|---|---|---|---|---|---|"]
         for r in random_labels:
             twin = next((g for g in rows if g["model"] == r["model"] and g["k"] == r["k"]
                          and g["strategy"] == "balanced"), None)
             gold_text = f"{twin['accuracy']:.3f} | " if twin else "n/a | "
             gold_cal = f"{twin['calibrated']:.3f} | " if twin else "n/a | "
             lines.append(f"| {r['model']} | {r['k']} | {gold_text}{r['accuracy']:.3f} | {gold_cal}"
-                         f"{r['calibrated']:.3f} |")
+                         f"{r['calibrated']:.3f} | {_proportions(r['p_cf'])} |")
     if generation:
         lines += ["", "Generation (balanced demonstrations):", "",
                   "| model | decoding | k | accuracy | unparseable |", "|---|---|---|---|---|"]
@@ -246,27 +297,34 @@ def _write_report(run: Run, config: Config, rows, random_labels, generation, cur
         lines.append(f"| **the ensemble** | {e['accuracy']:.3f} | {e['calibrated']:.3f} | "
                      f"{e['batch_calibrated']:.3f} |")
     atomic_write_text(run.path("accuracy.md"), "\n".join(lines) + "\n")
-    if curves and len(next(iter(curves.values()))[0]) > 1:
-        plot_curves(curves, run.path("accuracy_vs_k.png"), xlabel="k (demonstrations)", ylabel="accuracy",
-                    title=f"SST-2 {config.split} ({config.template} template)")
+    plot_accuracy_vs_k(rows + random_labels, run.path("accuracy_vs_k.png"),
+                       title=f"SST-2 {config.split} ({config.template} template)")
 
 
-def _metrics(rows, random_labels, generation, ensembles, num_dev: int, split: str) -> dict[str, Any]:
-    variants = {"uncalibrated": "accuracy", "calibrated": "calibrated", "batch-calibrated": "batch_calibrated"}
-    best = max(rows, key=lambda r: max(r[key] for key in variants.values()))
-    best_variant = max(variants, key=lambda name: best[variants[name]])
+def _proportions(values: list[float]) -> str:
+    return " / ".join(f"{value:.3f}" for value in values)
+
+
+def _metrics(rows, random_labels, generation, ensembles, headlines, num_dev: int, split: str,
+             calibration: str) -> dict[str, Any]:
+    """The metrics; the summary holds declared figures only (keys for reference.yaml: the first model's)."""
     dataset = f"SST-2 {split} ({num_dev})"
-    summary = [summary_row(dataset, f"best accuracy (k={best['k']} {best['strategy']}, "
-                           f"{best_variant})", round(best[variants[best_variant]], 4))]
-    zero = next((r for r in rows if r["k"] == 0), None)
-    if zero:
-        summary.append(summary_row(dataset, "k=0 accuracy -> calibrated",
-                                   f"{zero['accuracy']:.3f} -> {zero['calibrated']:.3f}"))
-    summary += [summary_row(dataset, f"ensemble of {len(e['members'])} (k={e['k']}): raw / calibrated / batch",
-                            f"{e['accuracy']:.3f} / {e['calibrated']:.3f} / {e['batch_calibrated']:.3f}")
-                for e in ensembles]
+    first = rows[0]["model"] if rows else None
+    summary = [summary_row(dataset, f"accuracy, {h['cell']} (declared in the config)", round(h["accuracy"], 4),
+                           key="headline_accuracy" if h["model"] == first else None) for h in headlines]
+    for zero in (r for r in rows if r["k"] == 0):
+        name = f"{zero['model']}: " if len({r["model"] for r in rows}) > 1 else ""
+        summary += [summary_row(dataset, f"{name}k=0 accuracy", round(zero["accuracy"], 4),
+                                key="zero_shot_accuracy" if zero["model"] == first else None),
+                    summary_row(dataset, f"{name}k=0 accuracy, calibrated on the content-free inputs",
+                                round(zero["calibrated"], 4),
+                                key="zero_shot_calibrated" if zero["model"] == first else None)]
+    column, variant = CALIBRATIONS[calibration]
+    summary += [summary_row(dataset, f"{e['model']}: ensemble of {len(e['members'])} prompts (k={e['k']}), {variant} "
+                            "(declared in the config)", round(e[column], 4),
+                            key="ensemble_accuracy" if e["model"] == first else None) for e in ensembles]
     return {"grid": rows, "random_labels": random_labels, "generation": generation, "ensembles": ensembles,
-            "best": best,
+            "headline": headlines,
             "summary": summary,
             "accuracy_table": np.round([[r["k"], r["accuracy"], r["calibrated"], r["batch_calibrated"]] for r in rows],
                                        4).tolist()}

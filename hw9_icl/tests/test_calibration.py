@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from hw9_icl.calibration import calibrate
-from hw9_icl.evaluate import accuracies, ensemble_accuracies
+from hw9_icl.evaluate import accuracies, content_free_bias, ensemble_accuracies
 
 
 @pytest.mark.task_calibrate
@@ -68,3 +68,26 @@ def test_an_ensemble_averages_the_cells_log_probabilities() -> None:
     assert ensemble_accuracies([first], gold) == accuracies(first, gold), "an ensemble of one is the cell itself"
     with pytest.raises(ValueError, match="at least one cell"):
         ensemble_accuracies([], gold)
+
+
+@pytest.mark.task_calibrate
+@pytest.mark.points(1)
+def test_content_free_rows_are_normalised_before_averaging() -> None:
+    # label scores of a prompt are not normalised over the label words: each row sits at its own offset
+    content_free = torch.stack([torch.log(torch.tensor([0.9, 0.1])) + 2.0, torch.log(torch.tensor([0.5, 0.5])) - 3.0])
+    got = calibrate(torch.log(torch.tensor([[0.8, 0.2]])), content_free).exp()
+    expected = torch.tensor([[0.8 / 0.7, 0.2 / 0.3]])   # p_cf = the mean of (0.9, 0.1) and (0.5, 0.5) = (0.7, 0.3)
+    expected = expected / expected.sum()
+    assert torch.allclose(got, expected, atol=1e-6), (
+        f"content-free rows log(0.9, 0.1) + 2 and log(0.5, 0.5) - 3: expected p_cf = (0.7, 0.3) (each row's "
+        f"softmax over the labels, then the mean of the rows) and q = {expected.tolist()}, but got {got.tolist()}; "
+        "normalise each content-free row before averaging, or one row's offset outweighs the others")
+
+
+@pytest.mark.task_calibrate
+@pytest.mark.points(0)  # given code (content_free_bias, the p_cf of the run's report), on top of calibrate
+def test_the_reported_bias_is_the_mean_content_free_distribution() -> None:
+    content_free = [[math.log(0.9) + 2.0, math.log(0.1) + 2.0], [math.log(0.5) - 3.0, math.log(0.5) - 3.0]]
+    got = content_free_bias({"log_probs": [[0.0, 0.0]], "content_free": content_free})
+    assert got == pytest.approx([0.7, 0.3], abs=1e-6), (
+        f"content-free rows (0.9, 0.1) and (0.5, 0.5) at different offsets: expected p_cf = (0.7, 0.3), got {got}")

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from hw9_icl.prompts import Demonstration, Template, build_prompt, check_prompt_length, load_template
+from hw9_icl.evaluate import check_shared_prefix
+from hw9_icl.prompts import Demonstration, Prompt, Template, build_prompt, check_prompt_length, load_template
 
 REVIEW = Template("review", "", "Review: {sentence}\nSentiment:", "\n\n", (" negative", " positive"))
 
@@ -38,3 +39,12 @@ def test_bad_templates_and_long_prompts_are_errors() -> None:
         load_template("no-such-template")
     with pytest.raises(ValueError, match="lower k"):
         check_prompt_length(500, 512, k=16, extra_tokens=20)
+
+
+@pytest.mark.points(0)  # given code: the check that the grid runs before scoring a cell
+def test_a_prefix_that_holds_the_test_review_is_named_as_the_cause() -> None:
+    demonstration = "Review: a moving film\nSentiment: positive\n\n"
+    check_shared_prefix([Prompt(demonstration, f"Review: {query}\nSentiment:") for query in ("dull", "witty")])
+    wrong = [Prompt(f"{demonstration}Review: {query}\nSentiment:", "") for query in ("dull", "witty")]
+    with pytest.raises(ValueError, match=r"holds \(part of\) the review"):
+        check_shared_prefix(wrong)

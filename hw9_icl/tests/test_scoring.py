@@ -81,7 +81,40 @@ def test_batched_and_cached_paths_agree_with_naive(tiny_lm, tiny_chat_lm, label_
     assert all(item[0] == prefix for item in encoded), "the demonstrations' prefix is shared"
     naive = score_naive(lm.model, [p + q for p, q in encoded], labels)
     batched = score_batched(lm.model, [p + q for p, q in encoded], labels, lm.pad_id, batch_size=2)
-    cached = score_with_prefix_cache(lm.model, prefix, [q for _, q in encoded], labels, lm.pad_id, batch_size=3)
+    calls = []
+    hook = lm.model.register_forward_pre_hook(lambda module, args, kwargs: calls.append(kwargs), with_kwargs=True)
+    try:
+        cached = score_with_prefix_cache(lm.model, prefix, [q for _, q in encoded], labels, lm.pad_id, batch_size=3)
+    finally:
+        hook.remove()
+    check_positions_after_the_prefix(calls, len(prefix))
     assert naive.shape == (len(QUERIES), len(labels))
-    assert torch.allclose(batched, naive, atol=1e-4), f"batched:\n{batched}\nnaive:\n{naive}"
-    assert torch.allclose(cached, naive, atol=1e-4), f"prefix cache:\n{cached}\nnaive:\n{naive}"
+    for name, scores in (("batched (left-padded)", batched), ("prefix-cached", cached)):
+        difference = (scores - naive).abs()
+        review, label = divmod(int(difference.argmax()), len(labels))
+        assert torch.allclose(scores, naive, atol=1e-4), (
+            f"expected the {name} scores to equal the naive ones (one unpadded prompt at a time) within 1e-4 but "
+            f"the largest difference is {difference.max():.3g}, review {review} ({QUERIES[review]!r}), label "
+            f"{label_words[label]!r}: {scores[review, label]:.5f} against {naive[review, label]:.5f}; look at the "
+            "attention mask and the position_ids of the padded batch")
+
+
+def check_positions_after_the_prefix(calls: list[dict], prefix_length: int) -> None:
+    """Every forward pass that reuses the prefix's cache must place each row's real tokens (after its left
+    padding) at positions prefix_length, prefix_length + 1, ..."""
+    reused = [call for call in calls if call.get("cache") is not None]
+    assert reused, "expected the queries to be scored on top of the prefix's key/value cache (cache=...)"
+    for call in reused:
+        ids, mask, positions = call["input_ids"], call.get("attention_mask"), call.get("position_ids")
+        assert mask is not None and positions is not None, (
+            f"expected an attention_mask and position_ids beside the cached prefix, but the attention_mask is "
+            f"{'missing' if mask is None else 'given'} and the position_ids are "
+            f"{'missing' if positions is None else 'given'}")
+        real = mask[:, -ids.shape[1]:].bool()                                     # (B, T) tokens, not padding
+        for row in range(len(ids)):
+            got = positions[row][real[row]].tolist()
+            expected = list(range(prefix_length, prefix_length + len(got)))
+            assert got == expected, (
+                f"expected the {len(got)} query tokens after the cached prefix of {prefix_length} tokens at "
+                f"positions {expected[0]}..{expected[-1]} (the prefix holds 0..{prefix_length - 1}, left padding "
+                f"takes no position) but got position_ids {got}: each query must continue where the prefix stopped")

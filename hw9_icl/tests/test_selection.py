@@ -61,3 +61,15 @@ def test_bad_k_is_an_error() -> None:
         get_k_examples(POOL, 8, "balanced", 0)  # only 3 negatives
     with pytest.raises(ValueError, match="vectors"):
         get_k_examples(POOL, 2, "nearest", 0)
+
+
+@pytest.mark.task_select
+@pytest.mark.points(1)
+@pytest.mark.parametrize("k, expected, unshuffled", [(4, [4, 2, 3, 7], [4, 7, 3, 2]),
+                                                     (5, [2, 9, 4, 1, 7], [7, 4, 1, 9, 2])])
+def test_balanced_selection_ends_with_a_shuffle(k: int, expected: list[int], unshuffled: list[int]) -> None:
+    got = get_k_examples(POOL, k, "balanced", 0)
+    hint = (": that is the order before the final shuffle (classes in increasing order); finish with "
+            "rng.permutation of the chosen indices, drawn from the same rng" if got == unshuffled else "")
+    assert got == expected, (f"balanced, k = {k}, seed 0: expected {expected} (the documented recipe, one "
+                             f"rng = np.random.default_rng(0) for every draw) but got {got}{hint}")
