@@ -162,8 +162,8 @@ def unfinished_tasks() -> dict[str, str]:
             continue
         try:
             problem = check()
-        except NotImplementedError:
-            problem = "not implemented yet"
+        except NotImplementedError as err:
+            problem = f"not implemented yet (NotImplementedError: {err})"
         except Exception as err:  # a student's bug, reported as the task's problem
             problem = f"{type(err).__name__}: {err}"
         if problem is not None:
