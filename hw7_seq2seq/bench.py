@@ -8,7 +8,7 @@ thread per side by default, the two sides alternating for `--rounds` rounds
 range, with no verdict when the machine was loaded; the outputs must be identical. Target: batched
 beam-5 >= 5x one at a time.
 
-The model is a run's checkpoint (`--checkpoint`, default: the newest ``runs/hw7_seq2seq/*/best.pt``).
+The model is a run's checkpoint (`--checkpoint`, default: the newest ``runs/hw7_seq2seq/*/best.ckpt``).
 Without one it is the quick config's architecture with random weights, which rarely emits ``</s>``:
 every hypothesis then runs to `--max-len` tokens (stated in the results).
 
@@ -36,11 +36,11 @@ from common.bench_results import (
 from common.config import load_config
 from common.run import REPO_ROOT
 from common.seed import seed_everything
+from hw7_seq2seq.config import Config
 from hw7_seq2seq.data import build_vocabularies, encode_source, read_multi30k
+from hw7_seq2seq.evaluate import translate_sources
 from hw7_seq2seq.model import Seq2Seq
-from hw7_seq2seq.run import Config
 from hw7_seq2seq.text import tokenize_sentence
-from hw7_seq2seq.train import translate_sources
 from hw7_seq2seq.translate import Translator
 
 SPEED_TARGET = 5.0
@@ -49,7 +49,7 @@ SPEED_TARGET = 5.0
 def load_model(checkpoint: Path | None, max_len: int) -> tuple[Seq2Seq, Any, str]:
     """(model, source vocabulary, description): a trained checkpoint, or the quick architecture at random."""
     if checkpoint is None:
-        found = sorted(REPO_ROOT.glob("runs/hw7_seq2seq/*/best.pt"), key=lambda p: p.stat().st_mtime)
+        found = sorted(REPO_ROOT.glob("runs/hw7_seq2seq/*/best.ckpt"), key=lambda p: p.stat().st_mtime)
         checkpoint = found[-1] if found else None
     if checkpoint is not None:
         translator = Translator.load(checkpoint, device="cpu")
@@ -116,7 +116,7 @@ def write_results(args: argparse.Namespace, env: dict[str, Any], description: st
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--checkpoint", type=Path, default=None, help="a run's best.pt (default: the newest)")
+    parser.add_argument("--checkpoint", type=Path, default=None, help="a run's best.ckpt (default: the newest)")
     parser.add_argument("--sentences", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--max-len", type=int, default=60)

@@ -1,18 +1,19 @@
-"""Multi30k as index tensors: the raw sentence pairs, vocabularies, encoded pairs and length-bucketed batches.
+"""Multi30k as index tensors (given code): the raw sentence pairs, their units, vocabularies, encoded pairs, batches.
 
+    corpus = load_corpus(config.data, run.dir)            # everything below, for train / val / test
     raw = read_multi30k("train", "de", "en")              # [(German line, English line)], as released
-    pairs = [(text.source_units(s), text.target_units(t)) for s, t in raw]   # hw7_seq2seq.text
+    pairs = [(src_side.units(src_side.words(s)), ...)]    # model units (hw7_seq2seq.text)
     src_vocab, tgt_vocab = build_vocabularies(pairs, min_freq=2)
     examples = encode_pairs(pairs, src_vocab, tgt_vocab)  # [(source ids, <s> target ids </s>)]
-    for indices in bucketed_batches(examples, 128, seed=epoch):
-        batch = make_batch(examples, indices)             # src [B, S], tgt_in/tgt_out [B, T]
+    for positions in length_bucketed_batch_indices(lengths(examples), 128, seed=epoch):   # common.data
+        batch = make_batch(examples, positions)           # src [B, S], tgt_in/tgt_out [B, T]
 
 Both vocabularies share the special tokens ``<pad>`` (index 0), ``<unk>``, ``<s>``, ``</s>``.
 """
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from common.resources import find_dataset
 from common.sst_trees import DataFormatError
 from common.torch_utils import padded_tensors
 from common.vocabulary import BOS, EOS, PAD, UNK, Vocabulary
+from hw7_seq2seq.config import DataConfig
+from hw7_seq2seq.text import TextSide, tokenize_sentence
 
 SPLITS = {"train": "train", "val": "val", "test": "test_2016_flickr"}
 LANGUAGES = ("de", "en", "fr")
@@ -31,6 +34,54 @@ PAD_INDEX, UNK_INDEX, BOS_INDEX, EOS_INDEX = range(4)
 
 Pair = tuple[list[str], list[str]]
 Example = tuple[list[int], list[int]]
+
+
+SPLIT_NAMES = ("train", "val", "test")
+
+
+@dataclass
+class Corpus:
+    """One language pair of Multi30k as the model sees it.
+
+    raw[split]: the released lines (the target lines are the references BLEU scores against);
+    units[split]: (source units, target units) per pair, after tokenising, truecasing and BPE
+    (train: only the pairs kept by `max_len` and `max_train_pairs`); examples[split]: the units as
+    ids; sides: the source and target :class:`~hw7_seq2seq.text.TextSide`, learned on train.
+    """
+
+    raw: dict[str, list[tuple[str, str]]]
+    units: dict[str, list[Pair]]
+    examples: dict[str, list[Example]]
+    src_vocab: Vocabulary
+    tgt_vocab: Vocabulary
+    sides: tuple[TextSide, TextSide]
+
+
+def load_corpus(config: DataConfig, folder: Path | None = None) -> Corpus:
+    """Read the three splits, learn the text sides and vocabularies on train, encode everything; with a
+    run `folder`, save what translating needs there (vocabularies, truecasers, BPE merges)."""
+    raw = {split: read_multi30k(split, config.src, config.tgt, config.root) for split in SPLIT_NAMES}
+    train_tokens = filter_by_length([(tokenize_sentence(s), tokenize_sentence(t)) for s, t in raw["train"]],
+                                    config.max_len)[: config.max_train_pairs]
+    sides = tuple(TextSide.train([pair[side] for pair in train_tokens], config.subwords) for side in (0, 1))
+    src_side, tgt_side = sides
+    units = {"train": [(src_side.units(src_side.truecaser(s)), tgt_side.units(tgt_side.truecaser(t)))
+                       for s, t in train_tokens]}
+    for split in ("val", "test"):
+        units[split] = [(src_side.units(src_side.words(s)), tgt_side.units(tgt_side.words(t))) for s, t in raw[split]]
+    src_vocab, tgt_vocab = build_vocabularies(units["train"], config.min_freq)
+    if folder is not None:
+        src_vocab.save(folder / "src_vocab.tsv")
+        tgt_vocab.save(folder / "tgt_vocab.tsv")
+        src_side.save(folder, "src")
+        tgt_side.save(folder, "tgt")
+    examples = {split: encode_pairs(units[split], src_vocab, tgt_vocab) for split in SPLIT_NAMES}
+    return Corpus(raw, units, examples, src_vocab, tgt_vocab, (src_side, tgt_side))
+
+
+def lengths(examples: Sequence[Example]) -> list[tuple[int, int]]:
+    """(source length, target length) of each example: the keys of length-bucketed batching."""
+    return [(len(source), len(target)) for source, target in examples]
 
 
 @dataclass
@@ -114,32 +165,6 @@ def encode_pairs(pairs: Sequence[Pair], src_vocab: Vocabulary, tgt_vocab: Vocabu
 def filter_by_length(pairs: Sequence[Pair], max_len: int) -> list[Pair]:
     """Training pairs whose source and target both have 1..`max_len` tokens."""
     return [(s, t) for s, t in pairs if 0 < len(s) <= max_len and 0 < len(t) <= max_len]
-
-
-def bucketed_batches(examples: Sequence[Example], batch_size: int, shuffle: bool = True, seed: int = 0,
-                     bucket_batches: int = 50) -> Iterator[np.ndarray]:
-    """Yield arrays of example positions whose sentences have similar lengths (little padding).
-
-    With `shuffle`, the examples are permuted by `seed`, cut into buckets of `bucket_batches` batches,
-    sorted by (source, target) length inside each bucket, batched, and the batches shuffled.
-    Without it, every example is sorted by length once (for evaluation: use ``Batch.order`` to put
-    results back in place). Every example appears exactly once.
-    """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    if len(examples) == 0:
-        raise ValueError("bucketed_batches got no examples")
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(examples)) if shuffle else np.arange(len(examples))
-    bucket = batch_size * bucket_batches if shuffle else len(examples)
-    batches = []
-    for start in range(0, len(order), bucket):
-        chunk = order[start : start + bucket]
-        keys = [(len(examples[i][0]), len(examples[i][1])) for i in chunk]
-        chunk = chunk[sorted(range(len(chunk)), key=keys.__getitem__)]
-        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
-    for position in rng.permutation(len(batches)) if shuffle else range(len(batches)):
-        yield batches[position]
 
 
 def make_batch(examples: Sequence[Example], positions: Sequence[int] | np.ndarray,

@@ -16,37 +16,12 @@ With ``attention="none"`` the context is the encoder's final state at every step
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-AttentionKind = Literal["additive", "dot", "general", "none"]
-ATTENTION_KINDS = ("additive", "dot", "general", "none")
-
-
-@dataclass
-class ModelConfig:
-    emb_dim: int = 256          # E, source and target embeddings
-    enc_hidden: int = 256       # H per direction
-    dec_hidden: int = 512       # D
-    attention: AttentionKind = "additive"
-    attn_dim: int = 256         # size of the additive attention's hidden layer
-    dropout: float = 0.3
-    tie_embeddings: bool = False  # output layer E tanh(W_p [s; c; e]) reusing the target embedding E
-
-    def __post_init__(self) -> None:
-        for name in ("emb_dim", "enc_hidden", "dec_hidden", "attn_dim"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
-        if self.attention not in ATTENTION_KINDS:
-            raise ValueError(f"attention must be one of {list(ATTENTION_KINDS)}, got {self.attention!r}")
-        if self.attention == "dot" and self.dec_hidden != 2 * self.enc_hidden:
-            raise ValueError(f"dot attention needs dec_hidden == 2 * enc_hidden, got {self.dec_hidden} and "
-                             f"2 * {self.enc_hidden}; set dec_hidden: {2 * self.enc_hidden} or use 'general'")
+from hw7_seq2seq.config import ModelConfig
 
 
 @dataclass
@@ -164,9 +139,10 @@ class Attention(nn.Module):
 class Decoder(nn.Module):
     """A GRU decoder that reads a context vector at every step.
 
-    Step t (given): the previous token y_{t-1} and state s_{t-1} give the context c_t (attention with
-    query s_{t-1}, or the encoder's final state without attention); then
-    s_t = GRUCell([emb(y_{t-1}); c_t], s_{t-1}) and logits_t = output([s_t; c_t; emb(y_{t-1})]).
+    Step t: the previous token's embedding e_t = dropout(emb(y_{t-1})) (dropout once, here); the
+    context c_t (attention with query s_{t-1}, or the encoder's final state without attention); then
+    s_t = GRUCell([e_t; c_t], s_{t-1}) and logits_t = output(dropout([s_t; c_t; e_t])): a second
+    dropout on the output layer's whole input, which holds e_t again.
     The first state is s_0 = tanh(W_b [final forward; final backward] + b_b).
 
     The output layer is W_o x + b_o, or with tie_embeddings E tanh(W_p x + b_p) + b_o: a projection
@@ -203,8 +179,8 @@ class Decoder(nn.Module):
         prev_tokens: [B] ids of y_{t-1}; state: [B, D] s_{t-1}. Returns (logits [B, V], s_t [B, D],
         attention weights [B, S], or None without attention).
         """
-        # TODO: follow the class docstring; apply dropout to the embedding and to the output layer's
-        # input (about 8 lines)
+        # TODO: follow the class docstring: dropout on the embedding once, and once on the output
+        # layer's input (about 8 lines)
         # BEGIN SOLUTION
         embedded = self.dropout(self.embedding(prev_tokens))                    # (B, E)
         if self.attention is None:

@@ -1,40 +1,57 @@
-"""Training and evaluation loops for the translation model (given code).
+"""Training the translation model (given code): the epoch loop, its schedule, checkpoint averaging,
+the best checkpoint, and an exact resume after a kill.
 
-    loss = train_epoch(model, examples, step, batch_size=128, seed=epoch, teacher_forcing=1.0)
-    nll, tokens = evaluate_nll(model, val_examples, batch_size=128)   # perplexity = exp(nll / tokens)
-    hypotheses = translate_sources(model, [src for src, _ in test_examples], beam_size=5, max_len=80)
-    aligned = align(model, sources, [h.tokens for h in hypotheses])   # for replacing <unk> (text.py)
-    lr = next_learning_rate(lr, "plateau", 0.5, 1, epoch, improved=val_bleu > best_bleu)
-    model.load_state_dict(average_states([state_after_epoch_9, state_after_epoch_10]))
+    history = fit(model, corpus, config, run)   # then `model` holds the weights kept (run's best.ckpt)
+
+Each epoch trains on length-bucketed batches in an order drawn from the seed and the epoch, then
+scores validation (perplexity and greedy BLEU). The weights with the best validation BLEU are kept
+in ``best.ckpt``; with ``train.average_last`` N > 1 the mean of the last N epochs' weights replaces
+them when its validation BLEU is higher (checkpoint averaging). ``last.ckpt`` (common/checkpoint.py)
+holds everything needed to continue: ``python -m hw7_seq2seq.run --resume runs/hw7_seq2seq/<id>``.
 """
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
-import numpy as np
 import torch
-from torch.nn import functional as F
 
-from common.torch_utils import TrainStep, padded_tensors
-from hw7_seq2seq.data import BOS_INDEX, PAD_INDEX, Batch, Example, bucketed_batches, make_batch
-from hw7_seq2seq.decode import Hypothesis, beam_search, greedy_decode
+from common.checkpoint import TrainingLoop, load_model, model_state
+from common.config import config_to_dict
+from common.data import length_bucketed_batch_indices
+from common.metrics import perplexity
+from common.run import Run
+from common.torch_utils import TrainStep
+from hw7_seq2seq.config import Config, TrainConfig
+from hw7_seq2seq.data import Corpus, lengths, make_batch
+from hw7_seq2seq.evaluate import evaluate_nll, summed_loss, translate_split
 from hw7_seq2seq.model import Seq2Seq
 
-LR_SCHEDULES = ("plateau", "step")
 
+@dataclass
+class History:
+    """Per epoch: training loss per token, validation perplexity and greedy BLEU, learning rate, minutes
+    so far; the best epoch; `cut` when max_minutes ended training mid-epoch; `averaged` the averaging's result."""
 
-def next_learning_rate(lr: float, schedule: str, lr_decay: float, decay_after: int, epoch: int,
-                       improved: bool) -> float:
-    """The learning rate for the epoch after `epoch` (counted from 1).
+    train_loss: list[float] = field(default_factory=list)
+    val_perplexity: list[float] = field(default_factory=list)
+    val_bleu: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    minutes: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    best_bleu: float = -1.0
+    cut: bool = False
+    averaged: dict[str, Any] | None = None
 
-    ``plateau``: lr * lr_decay when this epoch's validation BLEU was no new best (`improved` False);
-    ``step``: lr * lr_decay after every epoch from `decay_after` on. Otherwise lr unchanged.
-    """
-    if schedule not in LR_SCHEDULES:
-        raise ValueError(f"schedule must be 'plateau' or 'step', got {schedule!r}")
-    decays = not improved if schedule == "plateau" else epoch >= decay_after
-    return lr * lr_decay if decays else lr
+    @property
+    def kept(self) -> str:
+        """Which weights ``best.ckpt`` holds, in words."""
+        if self.averaged and self.averaged["kept"]:
+            return f"average of epochs {self.averaged['epochs'][0]}-{self.averaged['epochs'][1]}"
+        return f"best epoch {self.best_epoch}"
 
 
 def average_states(states: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
@@ -45,114 +62,142 @@ def average_states(states: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch
     return {name: torch.stack([state[name] for state in states]).mean(dim=0) for name in states[0]}
 
 
-def summed_loss(logits: torch.Tensor, tgt_out: torch.Tensor, label_smoothing: float = 0.0) -> torch.Tensor:
-    """Cross-entropy summed over the non-padding target positions: logits [B, T, V], tgt_out [B, T].
+def make_scheduler(optimizer: torch.optim.Optimizer, train: TrainConfig) -> Any:
+    """``plateau``: lr * lr_decay after an epoch whose validation BLEU is no new best; ``step``: after
+    every epoch from `decay_after` on; None when lr_decay is 1 (a constant rate)."""
+    if train.lr_decay == 1:
+        return None
+    if train.schedule == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=train.lr_decay, patience=0,
+                                                          threshold=0.0, threshold_mode="abs")
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda epoch: train.lr_decay ** max(0, epoch - train.decay_after + 1))
 
-    With `label_smoothing` ε the target is (1 - ε) on the gold token plus ε / V on every token
-    (Szegedy et al. 2016); evaluation always uses ε = 0, so perplexities stay comparable.
-    """
-    return F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=PAD_INDEX, reduction="sum",
-                           label_smoothing=label_smoothing)
 
+class Trainer:
+    """One run's training: the model, optimizer, schedule, history and the sums of the epoch in progress,
+    saved and restored as a whole by the :class:`~common.checkpoint.TrainingLoop`."""
 
-def train_epoch(model: Seq2Seq, examples: Sequence[Example], step: TrainStep, batch_size: int, seed: int,
-                teacher_forcing: float = 1.0, deadline: float | None = None,
-                progress: Callable = lambda iterable, **kwargs: iterable,
-                label_smoothing: float = 0.0) -> tuple[float, int, bool]:
-    """One pass over `examples` in length-bucketed batches (order from `seed`), minimising the mean
-    loss per target token of each batch (label-smoothed by `label_smoothing`, see :func:`summed_loss`).
+    def __init__(self, model: Seq2Seq, corpus: Corpus, config: Config, run: Run) -> None:
+        self.model, self.corpus, self.config, self.run = model, corpus, config, run
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.train.lr)
+        self.step = TrainStep(model, self.optimizer, config.train.clip_norm)
+        self.scheduler = make_scheduler(self.optimizer, config.train)
+        self.history = History()
+        self.recent: deque[dict[str, torch.Tensor]] = deque(maxlen=config.train.average_last)
+        self.generator = torch.Generator()          # teacher forcing's draws
+        self.loss_sum, self.tokens, self.seconds_before = torch.zeros(()), 0, 0.0
+        self.started = time.perf_counter()
 
-    Returns (mean loss per target token, target tokens seen, whether the pass was cut short because
-    ``time.perf_counter()`` passed `deadline`).
-    """
-    model.train()
-    device = next(model.parameters()).device
-    generator = torch.Generator().manual_seed(seed)
-    total_loss, total_tokens = torch.zeros(()), 0
-    batches = list(bucketed_batches(examples, batch_size, shuffle=True, seed=seed))
-    for positions in progress(batches, total=len(batches)):
-        if deadline is not None and time.perf_counter() > deadline:
-            return float(total_loss) / max(total_tokens, 1), total_tokens, True
-        batch = make_batch(examples, positions, device)
+    def state(self) -> dict[str, Any]:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict() if self.scheduler else None,
+                "history": asdict(self.history), "recent": list(self.recent), "generator": self.generator.get_state(),
+                "loss_sum": self.loss_sum, "tokens": self.tokens, "seconds": self.seconds()}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        self.history = History(**state["history"])
+        self.recent.extend(state["recent"])
+        self.generator.set_state(state["generator"])
+        self.loss_sum, self.tokens, self.seconds_before = state["loss_sum"], state["tokens"], state["seconds"]
+
+    def seconds(self) -> float:
+        """Seconds of this run so far, across resumes."""
+        return self.seconds_before + time.perf_counter() - self.started
+
+    def out_of_time(self) -> bool:
+        minutes = self.config.train.max_minutes
+        return minutes is not None and self.seconds() > 60 * minutes
+
+    def train_batch(self, positions: Sequence[int]) -> None:
+        """One update on the pairs at `positions`: the mean (label-smoothed) loss per target token."""
+        train = self.config.train
+        batch = make_batch(self.corpus.examples["train"], positions, next(self.model.parameters()).device)
         tokens = batch.num_target_tokens
 
-        def loss_fn(batch: Batch = batch, tokens: int = tokens) -> torch.Tensor:
-            logits = model(batch.src, batch.src_lengths, batch.src_mask, batch.tgt_in, teacher_forcing, generator)
-            return summed_loss(logits, batch.tgt_out, label_smoothing) / tokens
+        def loss_fn() -> torch.Tensor:
+            logits = self.model(batch.src, batch.src_lengths, batch.src_mask, batch.tgt_in, train.teacher_forcing,
+                                self.generator)
+            return summed_loss(logits, batch.tgt_out, train.label_smoothing) / tokens
 
-        loss, _ = step(loss_fn)
-        total_loss += loss.cpu() * tokens
-        total_tokens += tokens
-    return float(total_loss) / max(total_tokens, 1), total_tokens, False
+        loss, _ = self.step(loss_fn)
+        self.loss_sum += loss.cpu() * tokens
+        self.tokens += tokens
 
+    def end_epoch(self, epoch: int) -> None:
+        """Score validation, record the epoch, keep the best weights, remember them for averaging, schedule."""
+        history, decode = self.history, self.config.decode
+        val_nll, val_tokens = evaluate_nll(self.model, self.corpus.examples["val"], decode.batch_size)
+        val_bleu = translate_split(self.model, self.corpus, "val", decode, beam_size=1).bleu.score
+        lr = self.optimizer.param_groups[0]["lr"]
+        for values, value in ((history.train_loss, float(self.loss_sum) / max(self.tokens, 1)),
+                              (history.val_perplexity, perplexity(val_nll, val_tokens)),
+                              (history.val_bleu, val_bleu), (history.minutes, self.seconds() / 60)):
+            values.append(round(value, 4))
+        history.lr.append(lr)
+        self.run.log(f"epoch {epoch}{' (cut short by max_minutes)' if history.cut else ''}: train loss "
+                     f"{history.train_loss[-1]:.3f}, val perplexity {history.val_perplexity[-1]:.2f}, val BLEU "
+                     f"(greedy) {val_bleu:.2f}, lr {lr:.2g}, {history.minutes[-1]:.1f} min")
+        if val_bleu > history.best_bleu:
+            history.best_bleu, history.best_epoch = val_bleu, epoch
+            self.save_best({"epoch": epoch, "val_bleu": val_bleu})
+        if self.config.train.average_last > 1:
+            self.recent.append({name: value.detach().clone() for name, value in self.model.state_dict().items()})
+        if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            self.scheduler.step(val_bleu)
+        elif self.scheduler is not None:
+            self.scheduler.step()
 
-@torch.no_grad()
-def evaluate_nll(model: Seq2Seq, examples: Sequence[Example], batch_size: int) -> tuple[float, int]:
-    """Summed negative log-likelihood of the targets with teacher forcing, and the number of target tokens."""
-    model.eval()
-    device = next(model.parameters()).device
-    total, tokens = 0.0, 0
-    for positions in bucketed_batches(examples, batch_size, shuffle=False):
-        batch = make_batch(examples, positions, device)
-        logits = model(batch.src, batch.src_lengths, batch.src_mask, batch.tgt_in)
-        total += float(summed_loss(logits, batch.tgt_out))
-        tokens += batch.num_target_tokens
-    return total, tokens
+    def average(self) -> None:
+        """Try the mean of the last epochs' weights; keep it (best.ckpt) when its validation BLEU is higher."""
+        if len(self.recent) < 2:
+            return
+        history, decode = self.history, self.config.decode
+        self.model.load_state_dict(average_states(self.recent))
+        bleu = translate_split(self.model, self.corpus, "val", decode, beam_size=1).bleu.score
+        val_perplexity = perplexity(*evaluate_nll(self.model, self.corpus.examples["val"], decode.batch_size))
+        epochs = [len(history.val_bleu) - len(self.recent) + 1, len(history.val_bleu)]
+        history.averaged = {"epochs": epochs, "val_bleu": round(bleu, 4), "val_perplexity": round(val_perplexity, 4),
+                            "kept": bleu > history.best_bleu}
+        self.run.log(f"average of epochs {epochs[0]}-{epochs[1]}: val perplexity {val_perplexity:.2f}, val BLEU "
+                     f"(greedy) {bleu:.2f} against {history.best_bleu:.2f} at epoch {history.best_epoch}: "
+                     f"{'kept' if history.averaged['kept'] else 'not kept'}")
+        if history.averaged["kept"]:
+            history.best_bleu = bleu
+            self.save_best({"epoch": epochs[1], "val_bleu": bleu, "averaged_epochs": epochs})
 
-
-@torch.no_grad()
-def translate_sources(model: Seq2Seq, sources: Sequence[Sequence[int]], beam_size: int = 1, max_len: int = 80,
-                      length_penalty: float = 0.0, batch_size: int = 128) -> list[Hypothesis]:
-    """Decode every source (id lists), batched by length; results in the order of `sources`.
-
-    beam_size 1 runs :func:`greedy_decode` (which also returns attention weights), otherwise
-    :func:`beam_search`.
-    """
-    if beam_size < 1:
-        raise ValueError(f"beam_size must be >= 1, got {beam_size}; beam size 1 is greedy search")
-    empty = [i for i, source in enumerate(sources) if len(source) == 0]
-    if empty:
-        raise ValueError(f"source sentence {empty[0]} is empty; give every sentence at least one token")
-    device = next(model.parameters()).device
-    order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
-    results: list[Hypothesis | None] = [None] * len(sources)
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
-        batch = padded_tensors([sources[i] for i in chunk], PAD_INDEX, device)
-        if beam_size == 1:
-            decoded = greedy_decode(model, batch.indices, batch.lengths, batch.mask, max_len)
-        else:
-            decoded = beam_search(model, batch.indices, batch.lengths, batch.mask, beam_size, max_len, length_penalty)
-        for i, hypothesis in zip(chunk, decoded, strict=True):
-            results[i] = hypothesis
-    return results
-
-
-@torch.no_grad()
-def align(model: Seq2Seq, sources: Sequence[Sequence[int]], outputs: Sequence[Sequence[int]],
-          batch_size: int = 128) -> list[list[int] | None]:
-    """For each output (target ids without ``<s>``/``</s>``), the source position each of its tokens
-    attended to most, found by feeding the output back through the decoder (teacher forcing); None
-    for every output of a model without attention."""
-    if model.decoder.attention is None:
-        return [None] * len(outputs)
-    model.eval()
-    device = next(model.parameters()).device
-    aligned: list[list[int] | None] = []
-    for start in range(0, len(sources), batch_size):
-        chunk = range(start, min(start + batch_size, len(sources)))
-        src = padded_tensors([sources[i] for i in chunk], PAD_INDEX, device)
-        tgt_in = padded_tensors([[BOS_INDEX, *outputs[i]] for i in chunk], PAD_INDEX, device).indices  # [B, T+1]
-        memory, state = model.encode(src.indices, src.lengths, src.mask)
-        best = []
-        for t in range(tgt_in.size(1) - 1):
-            _, state, weights = model.decoder.step(tgt_in[:, t], state, memory)       # weights [B, S]
-            best.append(weights.argmax(dim=-1))
-        positions = torch.stack(best, dim=1).tolist() if best else [[] for _ in chunk]   # [B, T]
-        aligned += [row[: len(outputs[i])] for i, row in zip(chunk, positions, strict=True)]
-    return aligned
+    def save_best(self, extra: dict[str, Any]) -> None:
+        data = self.config.data
+        self.run.checkpoints.save("best", model_state(
+            self.model, {"src": self.corpus.src_vocab, "tgt": self.corpus.tgt_vocab}, config_to_dict(self.config),
+            extra={"src": data.src, "tgt": data.tgt, **extra}))
 
 
-def mean_length_ratio(hypotheses: Sequence[Sequence[int]], references: Sequence[Sequence[int]]) -> float:
-    """Total hypothesis tokens / total reference tokens (below 1: translations too short)."""
-    return float(np.sum([len(h) for h in hypotheses]) / max(np.sum([len(r) for r in references]), 1))
+def fit(model: Seq2Seq, corpus: Corpus, config: Config, run: Run) -> History:
+    """Train `model` on corpus.examples["train"] as the module doc says; resume from the run's
+    ``last.ckpt`` when there is one. Returns the history; `model` ends with the weights kept."""
+    trainer = Trainer(model, corpus, config, run)
+    loop = TrainingLoop(run.checkpoints, trainer.state, trainer.restore, run.log)
+    train = config.train
+    for epoch in loop.epochs(train.epochs):
+        if loop.batch == 0:
+            trainer.generator.manual_seed(config.seed + epoch)
+            trainer.loss_sum, trainer.tokens = torch.zeros(()), 0
+        model.train()
+        order = list(length_bucketed_batch_indices(lengths(corpus.examples["train"]), train.batch_size,
+                                                   seed=config.seed + epoch))
+        for positions in run.progress(loop.batches(order), f"epoch {epoch}", total=len(order), initial=loop.batch):
+            if trainer.out_of_time():
+                trainer.history.cut = True
+                break
+            trainer.train_batch(positions)
+        trainer.end_epoch(epoch)
+        if trainer.history.cut:
+            break
+    trainer.average()
+    load_model(run.checkpoints.path("best"), model, {"src": corpus.src_vocab, "tgt": corpus.tgt_vocab})
+    return trainer.history

@@ -1,7 +1,7 @@
 """Translate typed sentences with a trained checkpoint.
 
-    python -m hw7_seq2seq.translate --checkpoint runs/hw7_seq2seq/<id>/best.pt "Ein Mann fährt Fahrrad."
-    echo "Zwei Hunde spielen im Schnee." | python -m hw7_seq2seq.translate --checkpoint <run>/best.pt --beam 1
+    python -m hw7_seq2seq.translate --checkpoint runs/hw7_seq2seq/<id>/best.ckpt "Ein Mann fährt Fahrrad."
+    echo "Zwei Hunde spielen im Schnee." | python -m hw7_seq2seq.translate --checkpoint <run>/best.ckpt --beam 1
 
 The run folder's ``src_vocab.tsv`` and ``tgt_vocab.tsv`` (beside the checkpoint) give the words,
 ``src_truecase.json`` / ``tgt_truecase.json`` the truecasers (and, for a model trained with
@@ -20,14 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
-from common.torch_utils import CheckpointError, load_checkpoint, resolve_device
+from common.checkpoint import CheckpointError, load_model, load_state
+from common.torch_utils import resolve_device
 from common.vocabulary import Vocabulary
+from hw7_seq2seq.config import ModelConfig
 from hw7_seq2seq.data import UNK_INDEX, encode_source
-from hw7_seq2seq.model import ModelConfig, Seq2Seq
+from hw7_seq2seq.evaluate import align, translate_sources
+from hw7_seq2seq.model import Seq2Seq
 from hw7_seq2seq.text import TextSide, detokenize, replace_unknowns
-from hw7_seq2seq.train import align, translate_sources
 
 
 @dataclass
@@ -41,7 +41,7 @@ class Translation:
 
 class Translator:
     """A trained model with its vocabularies, text pipelines and language pair, loaded from a run's
-    ``best.pt``; `beam_size` and `length_penalty` the search its run tested with (``decode`` in its config)."""
+    ``best.ckpt``; `beam_size` and `length_penalty` the search its run tested with (``decode`` in its config)."""
 
     def __init__(self, model: Seq2Seq, src_vocab: Vocabulary, tgt_vocab: Vocabulary, sides: tuple[TextSide, TextSide],
                  src: str, tgt: str, max_src_len: int, max_len: int, beam_size: int = 5,
@@ -53,7 +53,7 @@ class Translator:
     @classmethod
     def load(cls, checkpoint: str | Path, src: str | None = None, tgt: str | None = None,
              device: str = "auto") -> Translator:
-        """Load ``best.pt`` and the vocabulary files beside it; `src`/`tgt`, when given, must match the checkpoint."""
+        """Load ``best.ckpt`` and the files beside it; `src`/`tgt`, when given, must match the checkpoint."""
         checkpoint = Path(checkpoint)
         folder = checkpoint.parent
         vocab_files = [folder / "src_vocab.tsv", folder / "tgt_vocab.tsv"]
@@ -61,17 +61,17 @@ class Translator:
             if not path.is_file():
                 raise FileNotFoundError(f"{path} is missing: translate needs the run folder that wrote {checkpoint}")
         src_vocab, tgt_vocab = (Vocabulary.load(path) for path in vocab_files)
-        payload = torch.load(checkpoint, map_location="cpu", weights_only=True) if checkpoint.is_file() else None
-        if payload is None:
+        if not checkpoint.is_file():
             raise FileNotFoundError(f"checkpoint {checkpoint} does not exist; train a model with hw7_seq2seq.run")
+        payload = load_state(checkpoint)
         trained = (payload.get("extra", {}).get("src"), payload.get("extra", {}).get("tgt"))
         wanted = (src or trained[0], tgt or trained[1])
         if wanted != trained:
             raise CheckpointError(f"{checkpoint} translates {trained[0]} -> {trained[1]}, not {wanted[0]} -> "
                                   f"{wanted[1]}; train a model for that pair (--data.src / --data.tgt)")
         config = payload["config"]
-        model = Seq2Seq(ModelConfig(**config["model"]), len(src_vocab), len(tgt_vocab))
-        load_checkpoint(checkpoint, model, {"src": src_vocab, "tgt": tgt_vocab}, resolve_device(device))
+        model = Seq2Seq(ModelConfig(**config["model"]), len(src_vocab), len(tgt_vocab)).to(resolve_device(device))
+        load_model(checkpoint, model, {"src": src_vocab, "tgt": tgt_vocab})
         bpe = config["data"].get("subwords") is not None
         sides = (TextSide.load(folder, "src", bpe), TextSide.load(folder, "tgt", bpe))
         decode = config["decode"]
@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hw7_seq2seq.translate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sentences", nargs="*", help="sentences to translate (default: one per line on stdin)")
-    parser.add_argument("--checkpoint", type=Path, required=True, help="a run's best.pt")
+    parser.add_argument("--checkpoint", type=Path, required=True, help="a run's best.ckpt")
     parser.add_argument("--beam", type=int, default=None, help="beam size (1 = greedy; default: the run's)")
     parser.add_argument("--length-penalty", type=float, default=None, help="length penalty α (default: the run's)")
     parser.add_argument("--src", default=None, help="expected source language (checked against the checkpoint)")

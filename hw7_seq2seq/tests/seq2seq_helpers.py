@@ -14,8 +14,9 @@ import torch
 from torch import nn
 
 from common.torch_utils import TensorBatch, padded_tensors
+from hw7_seq2seq.config import ModelConfig
 from hw7_seq2seq.data import BOS_INDEX, EOS_INDEX, PAD_INDEX
-from hw7_seq2seq.model import Memory, ModelConfig, Seq2Seq
+from hw7_seq2seq.model import Memory, Seq2Seq
 
 
 class StandInEncoder(nn.Module):

@@ -5,11 +5,12 @@ import pytest
 import torch
 
 from common.torch_utils import TrainStep
+from hw7_seq2seq.config import ModelConfig
 from hw7_seq2seq.data import BOS_INDEX, EOS_INDEX, PAD_INDEX, make_batch
 from hw7_seq2seq.decode import beam_search, greedy_decode
-from hw7_seq2seq.model import ModelConfig, Seq2Seq
+from hw7_seq2seq.evaluate import summed_loss
+from hw7_seq2seq.model import Seq2Seq
 from hw7_seq2seq.tests.seq2seq_helpers import batch_args, random_sources
-from hw7_seq2seq.train import summed_loss
 
 pytestmark = pytest.mark.task_learn
 SYMBOLS = 12        # ids 4 .. 11 are the toy language's 8 words

@@ -7,13 +7,13 @@ import pytest
 import sacrebleu
 import torch
 
+from common.checkpoint import CheckpointError
 from common.config import load_config
 from common.run import execute
-from common.torch_utils import CheckpointError
-from hw7_seq2seq.model import ModelConfig
-from hw7_seq2seq.run import Config, DataConfig, DecodeConfig, TrainConfig, main
+from hw7_seq2seq.config import Config, DataConfig, DecodeConfig, ModelConfig, TrainConfig
+from hw7_seq2seq.run import main
 from hw7_seq2seq.tests.conftest import toy_pairs
-from hw7_seq2seq.train import average_states, next_learning_rate
+from hw7_seq2seq.train import average_states, make_scheduler
 from hw7_seq2seq.translate import Translator
 
 TINY_MODEL = ModelConfig(emb_dim=16, enc_hidden=16, dec_hidden=32, attention="additive", attn_dim=16, dropout=0.0)
@@ -30,8 +30,9 @@ def small_config(data: Path | None, **data_overrides) -> Config:
 def test_toy_run_writes_every_output_and_learns(tiny_multi30k: Path, tmp_path: Path) -> None:
     metrics = execute("hw7_seq2seq", small_config(tiny_multi30k), main, runs_root=tmp_path, run_id="toy")
     folder = tmp_path / "hw7_seq2seq" / "toy"
-    for name in ("best.pt", "src_vocab.tsv", "tgt_vocab.tsv", "test.greedy.txt", "test.beam.txt", "loss.png",
-                 "val_bleu.png", "attention_1.png", "attention_2.png", "metrics.json", "config.yaml"):
+    for name in ("best.ckpt", "last.ckpt", "src_vocab.tsv", "tgt_vocab.tsv", "src_truecase.json", "tgt_truecase.json",
+                 "test.greedy.txt", "test.beam.txt", "loss.png", "val_bleu.png", "attention_1.png", "attention_2.png",
+                 "metrics.json", "config.yaml"):
         assert (folder / name).is_file(), f"expected {name} in the run folder"
     history = metrics["history"]
     assert metrics["epochs_run"] == 3 and len(history["val_bleu"]) == 3
@@ -54,12 +55,20 @@ def test_toy_run_writes_every_output_and_learns(tiny_multi30k: Path, tmp_path: P
 
 @pytest.mark.points(0)  # given code: the learning-rate schedules
 def test_learning_rate_schedules() -> None:
-    assert next_learning_rate(1.0, "plateau", 0.5, 1, epoch=3, improved=True) == 1.0
-    assert next_learning_rate(1.0, "plateau", 0.5, 1, epoch=3, improved=False) == 0.5
-    assert next_learning_rate(1.0, "step", 0.5, decay_after=4, epoch=3, improved=False) == 1.0
-    assert next_learning_rate(1.0, "step", 0.5, decay_after=4, epoch=4, improved=True) == 0.5
-    with pytest.raises(ValueError, match="schedule must be 'plateau' or 'step'"):
-        next_learning_rate(1.0, "cosine", 0.5, 1, epoch=1, improved=True)
+    def rates(schedule: str, bleus: list[float], **train) -> list[float]:
+        optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+        scheduler = make_scheduler(optimizer, TrainConfig(schedule=schedule, lr_decay=0.5, **train))
+        seen = []
+        for bleu in bleus:
+            seen.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+            scheduler.step(bleu) if schedule == "plateau" else scheduler.step()
+        return seen
+
+    assert rates("plateau", [10, 12, 11, 11, 13, 14]) == [1, 1, 1, 0.5, 0.25, 0.25], "halved after no new best"
+    assert rates("step", [0, 0, 0, 0, 0], decay_after=3) == [1, 1, 1, 0.5, 0.25], "halved after epoch 3 on"
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+    assert make_scheduler(optimizer, TrainConfig(lr_decay=1.0)) is None, "lr_decay 1 keeps the rate constant"
 
 
 @pytest.mark.points(0)  # given code: checkpoint averaging
@@ -82,7 +91,7 @@ def test_run_with_label_smoothing_decays_the_lr_by_the_step_schedule(tiny_multi3
     assert metrics["history"]["lr"] == pytest.approx([0.01, 0.01, 0.005]), (
         f"expected lr 0.01, 0.01, then halved after epoch 2; got {metrics['history']['lr']}")
     assert metrics["history"]["train_loss"][-1] < metrics["history"]["train_loss"][0]
-    averaged = metrics["averaged"]
+    averaged = metrics["history"]["averaged"]
     assert averaged["epochs"] == [2, 3], f"expected the average of epochs 2 and 3, got {averaged}"
     expected_best = averaged["val_bleu"] if averaged["kept"] else max(metrics["history"]["val_bleu"])
     assert averaged["kept"] == (averaged["val_bleu"] > max(metrics["history"]["val_bleu"]))
@@ -92,7 +101,7 @@ def test_run_with_label_smoothing_decays_the_lr_by_the_step_schedule(tiny_multi3
 @pytest.mark.points(0)  # given code: the translate command
 def test_translator_round_trip_and_bad_input(tiny_multi30k: Path, tmp_path: Path) -> None:
     execute("hw7_seq2seq", small_config(tiny_multi30k), main, runs_root=tmp_path, run_id="toy")
-    checkpoint = tmp_path / "hw7_seq2seq" / "toy" / "best.pt"
+    checkpoint = tmp_path / "hw7_seq2seq" / "toy" / "best.ckpt"
     translator = Translator.load(checkpoint, device="cpu")
     greedy, beam = ((tmp_path / "hw7_seq2seq" / "toy" / f"test.{name}.txt").read_text(encoding="utf-8").splitlines()
                     for name in ("greedy", "beam"))
@@ -139,7 +148,7 @@ def test_config_files_load_and_bad_values_name_the_fix() -> None:
         TrainConfig(lr_decay=0.0)
     with pytest.raises(ValueError, match="average_last must be >= 1"):
         TrainConfig(average_last=0)
-    with pytest.raises(ValueError, match="decay_after >= 1"):
+    with pytest.raises(ValueError, match="epochs, batch_size and decay_after must be >= 1"):
         TrainConfig(schedule="step", decay_after=0)
     with pytest.raises(ValueError, match="choose two different languages"):
         DataConfig(src="en", tgt="en")

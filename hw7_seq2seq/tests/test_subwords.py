@@ -63,7 +63,7 @@ def test_a_subword_run_translates_typed_text_like_its_test_output(tiny_multi30k:
     execute("hw7_seq2seq", small_config(tiny_multi30k, subwords=120), main, runs_root=tmp_path, run_id="bpe")
     folder = tmp_path / "hw7_seq2seq" / "bpe"
     assert (folder / "src_subwords.json").is_file() and (folder / "tgt_subwords.json").is_file()
-    translator = Translator.load(folder / "best.pt", device="cpu")
+    translator = Translator.load(folder / "best.ckpt", device="cpu")
     assert all(side.subwords is not None for side in translator.sides), "a subword checkpoint should load its BPE"
     greedy = (folder / "test.greedy.txt").read_text(encoding="utf-8").splitlines()
     from hw7_seq2seq.tests.conftest import toy_pairs

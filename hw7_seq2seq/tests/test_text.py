@@ -14,7 +14,6 @@ from hw7_seq2seq.data import (
     BOS_INDEX,
     EOS_INDEX,
     PAD_INDEX,
-    bucketed_batches,
     build_vocabularies,
     encode_pairs,
     make_batch,
@@ -118,14 +117,3 @@ def test_vocabularies_batches_and_shifted_targets() -> None:
     assert batch.tgt_out[1].tolist()[2:] == [EOS_INDEX, PAD_INDEX, PAD_INDEX]
     assert torch.equal(batch.tgt_in[:, 1:], batch.tgt_out[:, :-1].masked_fill(batch.tgt_out[:, :-1] == EOS_INDEX, 0))
     assert batch.num_target_tokens == 5 + 3
-
-
-def test_bucketed_batches_cover_every_example_once_with_similar_lengths() -> None:
-    examples = [([4] * (1 + i % 9), [2, 5, 3]) for i in range(100)]
-    batches = [b.tolist() for b in bucketed_batches(examples, batch_size=10, seed=3)]
-    assert sorted(i for b in batches for i in b) == list(range(100))
-    assert batches == [b.tolist() for b in bucketed_batches(examples, batch_size=10, seed=3)], "same seed, same batches"
-    spread = [max(len(examples[i][0]) for i in b) - min(len(examples[i][0]) for i in b) for b in batches]
-    assert max(spread) <= 1, f"expected batches of similar lengths, got spreads {spread}"
-    with pytest.raises(ValueError, match="batch_size must be >= 1"):
-        next(bucketed_batches(examples, batch_size=0))
