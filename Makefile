@@ -14,7 +14,7 @@ GRADES ?= dist/grades
 export MPLBACKEND := Agg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup test test-slow run lint clean release submit grade grade-all autograder-zip bench data
+.PHONY: help setup test test-slow run lint clean release submit grade grade-all similarity autograder-zip bench data
 
 # The instructor's checkout holds grading/student_readme.md; a student release does not (the release
 # writes it as README.md), so there `make help` lists only the student targets, with the released homework
@@ -42,7 +42,9 @@ endif
 	@echo "make submit HW=$(EXAMPLE)                     check and zip your editable files -> dist/submission-$(EXAMPLE).zip"
 	@echo "make grade HW=$(EXAMPLE) SUBMISSION=path      grade one submission -> $(GRADES)/$(EXAMPLE)/results.json"
 ifneq ($(INSTRUCTOR),)
-	@echo "make grade-all HW=$(EXAMPLE) SUBMISSIONS=dir  grade a folder of submissions -> $(GRADES)/$(EXAMPLE)/scores.csv"
+	@echo "make grade-all HW=$(EXAMPLE) SUBMISSIONS=dir  grade a folder of submissions -> $(GRADES)/$(EXAMPLE)/scores.csv,"
+	@echo "                                              report.md/.html (class report), feedback/<submission>.md"
+	@echo "make similarity HW=$(EXAMPLE) SUBMISSIONS=dir [THRESHOLD=0.5]  similar pairs -> $(GRADES)/$(EXAMPLE)/similarity/"
 	@echo "make autograder-zip HW=$(EXAMPLE)             Gradescope autograder zip in dist/"
 endif
 	@echo "make data            download SST / SST-2 / Multi30k into data/ (needs internet; not needed when"
@@ -95,6 +97,11 @@ grade-all: $(STAMP)
 	@test -n "$(HW)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade-all HW=hw1_vocab SUBMISSIONS=dir"; exit 2; }
 	@mkdir -p $(GRADES)/$(HW)
 	$(PY) -m grading.grade_all --hw $(HW) --submissions $(SUBMISSIONS) --csv $(or $(CSV),$(GRADES)/$(HW)/scores.csv)
+
+# PYTHONHASHSEED: copydetect winnows Python's hash of each k-gram; a fixed seed gives the same scores every run.
+similarity: $(STAMP)
+	@test -n "$(HW)" -a -n "$(SUBMISSIONS)" || { echo "usage: make similarity HW=hw1_vocab SUBMISSIONS=dir [THRESHOLD=0.5]"; exit 2; }
+	PYTHONHASHSEED=0 $(PY) -m grading.similarity --hw $(HW) --submissions $(SUBMISSIONS) --out $(GRADES)/$(HW)/similarity $(if $(THRESHOLD),--threshold $(THRESHOLD))
 
 autograder-zip: $(STAMP)
 	@test -n "$(HW)" || { echo "usage: make autograder-zip HW=hw1_vocab"; exit 2; }

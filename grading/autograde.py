@@ -43,6 +43,7 @@ from pathlib import Path, PurePosixPath
 from common.fileio import atomic_write_json
 from common.resources import DatasetNotFoundError, find_dataset
 from grading.course import HW_PATTERN, Homework, get_homework
+from grading.failures import COLLECTION_FAILED, DIED_IMPORTING, IMPORT_FAILED, NOTHING_SUBMITTED
 from grading.release import write_tree
 from grading.sandbox import (
     CHOICES,
@@ -313,9 +314,9 @@ def _collect_error_for(test_id: str, errors: dict[str, str], returncode: int | N
     path = test_id.split("::")[0]
     for where, text in errors.items():
         if path == where or path.startswith(where.rstrip("/") + "/") or where == "":
-            return f"the test file could not be imported:\n{text}"
+            return f"{IMPORT_FAILED}:\n{text}"
     if errors:
-        return "collection failed:\n" + "\n".join(errors.values())
+        return f"{COLLECTION_FAILED}:\n" + "\n".join(errors.values())
     return f"the test was not run (pytest exit status {returncode})"
 
 
@@ -367,8 +368,8 @@ def run_tests(copy: Path, targets: list[str], expected: list[Expected], limits: 
             queue.extend(([path], file_ids, False) for path, file_ids in by_file.items())
         else:
             for i in left:
-                results[i] = Outcome(False, f"{died} before this test started (while importing the "
-                                            f"tests and the submitted code).\n{run.log_tail[-1500:]}")
+                results[i] = Outcome(False, f"{died} before this test started ({DIED_IMPORTING}).\n"
+                                            f"{run.log_tail[-1500:]}")
     return results
 
 
@@ -495,7 +496,7 @@ def grade(template: Path | Mapping[str, bytes], hw_name: str, submission: Path, 
         hidden = [e for e in expected if is_hidden_test_file(e.id.split("::")[0])]
         shown = [e for e in expected if e not in hidden]
         if not submitted:
-            outcomes = {e.id: Outcome(False, "no editable file was submitted") for e in expected}
+            outcomes = {e.id: Outcome(False, NOTHING_SUBMITTED) for e in expected}
         else:
             _lay_over(visible, hw, submitted)
             outcomes = run_tests(visible, [hw.name], shown, limits, deadline, sandbox, data)

@@ -6,7 +6,9 @@ Every entry of DIR (a folder or a .zip, one per student) is graded by ``grading.
 its own worker process (at most os.cpu_count() at once), against one trusted test collection. The
 grading template is held in memory: each worker writes its own copies from it, and each submission's
 tests run in a sandbox with their own temp folder, so no submission can change what another one sees.
-Each submission's results.json goes to ``<csv stem>_results/<entry>.json``.
+Each submission's results.json goes to ``<csv stem>_results/<entry>.json`` (each test tagged with its
+task marker). Beside the CSV it writes the class report (``report.md``, ``report.html`` and their plots:
+grading/class_report.py) and ``feedback/<entry>.md`` for each student (grading/feedback.py).
 """
 from __future__ import annotations
 
@@ -34,8 +36,12 @@ from grading.autograde import (
     sandbox_from,
     write_copy,
 )
+from grading.class_report import write_class_report
 from grading.course import get_homework
+from grading.failures import GRADING_FAILED
+from grading.feedback import write_feedback
 from grading.sandbox import Sandbox, choose
+from grading.summary import tag_tests, tasks_by_test
 
 _template: dict[str, bytes] = {}  # the grading template, in each worker's memory
 
@@ -49,8 +55,8 @@ def _grade_one(args: tuple[str, Path, Limits, list[Expected], Sandbox]) -> dict:
     try:
         return grade(_template, hw, submission, limits, expected, sandbox)
     except Exception as err:  # one broken submission must not stop the others
-        return {"score": 0.0, "max_score": sum(e.points for e in expected), "tests": [],
-                "output": f"grading failed: {type(err).__name__}: {err}"}
+        return {"score": 0.0, "max_score": sum(e.points for e in expected), "execution_time": 0.0, "tests": [],
+                "output": f"{GRADING_FAILED}: {type(err).__name__}: {err}"}
 
 
 def grade_all(template: Path | Mapping[str, bytes], hw: str, submissions: list[Path], limits: Limits,
@@ -67,6 +73,12 @@ def grade_all(template: Path | Mapping[str, bytes], hw: str, submissions: list[P
     with ProcessPoolExecutor(max_workers=workers, initializer=_hold_template, initargs=(files,)) as pool:
         results = list(pool.map(_grade_one, jobs))
     return {s.name: r for s, r in zip(submissions, results, strict=True)}
+
+
+def find_submissions(folder: Path) -> list[Path]:
+    """The submissions in `folder`: every folder or .zip, hidden names left out, sorted by name."""
+    return sorted(p for p in Path(folder).iterdir()
+                  if not p.name.startswith(".") and (p.is_dir() or p.suffix == ".zip"))
 
 
 def write_csv(results: dict[str, dict], path: Path) -> None:
@@ -96,8 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None, help="default: os.cpu_count()")
     add_limit_arguments(parser)
     args = parser.parse_args(argv)
-    submissions = sorted(p for p in args.submissions.iterdir()
-                         if not p.name.startswith(".") and (p.is_dir() or p.suffix == ".zip"))
+    submissions = find_submissions(args.submissions)
     if not submissions:
         print(f"no submission (folder or .zip) in {args.submissions}", file=sys.stderr)
         return 2
@@ -106,12 +117,17 @@ def main(argv: list[str] | None = None) -> int:
         template = args.template or prepare_template(args.root, args.hw, Path(tmp) / "course")
         results = grade_all(read_template(template), args.hw, submissions, limits_from(args), args.workers,
                             sandbox_from(args))
+        homework = get_homework(template, args.hw)
+        tasks = tasks_by_test(template, homework.name)
     out_dir = args.csv.with_name(args.csv.stem + "_results")
     for name, result in results.items():
+        tag_tests(result, tasks)
         atomic_write_json(out_dir / f"{name}.json", result)
     write_csv(results, args.csv)
-    print(f"{args.hw}: graded {len(results)} submissions in {time.perf_counter() - start:.1f} s -> "
-          f"{args.csv} and {out_dir}/")
+    report = write_class_report(homework.name, results, tasks, [task for task, _ in homework.tasks], args.csv.parent)
+    feedback = write_feedback(homework.name, results, tasks, dict(homework.tasks), args.csv.parent / "feedback")
+    print(f"{homework.name}: graded {len(results)} submissions in {time.perf_counter() - start:.1f} s -> "
+          f"{args.csv}, {out_dir}/, {report} (+ .html) and {len(feedback)} files in {feedback[0].parent}/")
     return 0
 
 

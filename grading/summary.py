@@ -11,6 +11,8 @@ from pathlib import Path
 from grading.course import get_homework
 from grading.points import collect
 
+NO_TASK = "(no task)"
+
 
 def tasks_by_test(template: Path, hw_name: str) -> dict[str, str]:
     """Test id -> its task marker, collected on the grading template (no submitted code); {} if that fails."""
@@ -28,22 +30,34 @@ def tag_tests(results: dict, tasks: dict[str, str]) -> None:
             test["tags"] = [tasks[test["name"]]]
 
 
+def by_task(results: dict, tasks: dict[str, str], order: list[str]) -> dict[str, list[dict]]:
+    """The graded tests (worth points) of `results` by task marker: the tasks in `order` (the manifest's)
+    first, then any other, then the tests of no task under NO_TASK."""
+    rows: dict[str, list[dict]] = {}
+    for test in results["tests"]:
+        if test["max_score"] > 0:
+            rows.setdefault(tasks.get(test["name"], NO_TASK), []).append(test)
+    return {task: rows[task] for task in sorted(rows, key=lambda t: order.index(t) if t in order else len(order))}
+
+
+def points(tests: list[dict]) -> tuple[float, float]:
+    """(points earned, points worth) of `tests`, rounded (a parametrised test's cases share fractions)."""
+    return round(sum(t["score"] for t in tests), 6), round(sum(t["max_score"] for t in tests), 6)
+
+
 def summary(hw_name: str, results: dict, tasks: dict[str, str], order: list[str]) -> str:
     """Total, then one line per task: points earned / max and the names of its failed tests."""
-    graded = [t for t in results["tests"] if t["max_score"] > 0]
+    rows = by_task(results, tasks, order)
+    graded = [t for tests in rows.values() for t in tests]
     free = len(results["tests"]) - len(graded)
     passed = sum(t["status"] == "passed" for t in graded)
     note = f"; {free} checks of given code worth 0 points not counted" if free else ""
     lines = [f"{hw_name}: {results['score']:g} / {results['max_score']:g} points "
              f"({passed}/{len(graded)} graded tests passed{note}) in {results['execution_time']:.1f} s"]
-    rows: dict[str, list[dict]] = {}
-    for test in graded:
-        rows.setdefault(tasks.get(test["name"], "(no task)"), []).append(test)
     width = max((len(task) for task in rows), default=0)
-    for task in sorted(rows, key=lambda t: order.index(t) if t in order else len(order)):
-        earned = round(sum(t["score"] for t in rows[task]), 6)
-        worth = round(sum(t["max_score"] for t in rows[task]), 6)
-        failed = [t["name"].split("::", 1)[-1] for t in rows[task] if t["status"] != "passed"]
+    for task, tests in rows.items():
+        earned, worth = points(tests)
+        failed = [t["name"].split("::", 1)[-1] for t in tests if t["status"] != "passed"]
         tail = f"  failed: {', '.join(failed)}" if failed else ""
         lines.append(f"  {task:<{width}}  {earned:g} / {worth:g}{tail}")
     return "\n".join(lines)
