@@ -56,17 +56,36 @@ class Module:
             if isinstance(value, Module):
                 yield value
 
-    def _named_members(self, prefix: str) -> Iterator[tuple[str, Tensor | Module]]:
-        """Parameters and submodules (recursively, submodule before its members), in attribute order."""
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every tensor of the module, frozen ones too, by name: what a checkpoint saves."""
+        return {name: tensor.value.copy() for name, tensor in self._named_members("", frozen=True)
+                if isinstance(tensor, Tensor)}
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Copy `state` (from :meth:`state_dict` of the same architecture) into the module's tensors."""
+        tensors = {name: tensor for name, tensor in self._named_members("", frozen=True) if isinstance(tensor, Tensor)}
+        if set(state) != set(tensors):
+            missing, unexpected = sorted(set(tensors) - set(state)), sorted(set(state) - set(tensors))
+            raise ValueError(f"{type(self).__name__}.load_state_dict: missing {missing}, unexpected {unexpected}; "
+                             "load a state saved from the same architecture")
+        for name, tensor in tensors.items():
+            if np.shape(state[name]) != tensor.value.shape:
+                raise ValueError(f"{type(self).__name__}.load_state_dict: {name} has shape {np.shape(state[name])} "
+                                 f"in the state but {tensor.value.shape} in the module")
+            tensor.value[...] = state[name]
+
+    def _named_members(self, prefix: str, frozen: bool = False) -> Iterator[tuple[str, Tensor | Module]]:
+        """Parameters (and, with `frozen`, tensors without gradients too) and submodules (recursively,
+        submodule before its members), in attribute order."""
         for name, value in vars(self).items():
             items = enumerate(value) if isinstance(value, list | tuple) else [(None, value)]
             for index, item in items:
                 full = prefix + name + ("" if index is None else f".{index}")
-                if isinstance(item, Tensor) and item.requires_grad:
+                if isinstance(item, Tensor) and (item.requires_grad or frozen):
                     yield full, item
                 elif isinstance(item, Module):
                     yield full, item
-                    yield from item._named_members(full + ".")
+                    yield from item._named_members(full + ".", frozen)
 
     def train(self, mode: bool = True) -> Module:
         """Training mode (dropout active) for this module and its submodules; returns self."""

@@ -40,6 +40,21 @@ class Optimizer:
     def step(self) -> None:
         raise NotImplementedError
 
+    def state_dict(self) -> dict:
+        """The learning rate and a copy of the per-parameter state (moments, sums, step counts), by attribute."""
+        lists = {name: [np.copy(x) if isinstance(x, np.ndarray) else x for x in value]
+                 for name, value in vars(self).items() if isinstance(value, list) and name != "params"}
+        return {"lr": self.lr, **lists}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` returned, from an optimizer of the same kind over the same parameters."""
+        for name, value in state.items():
+            if name != "lr" and len(value) != len(self.params):
+                raise ValueError(f"{type(self).__name__}.load_state_dict: {name} holds {len(value)} entries but the "
+                                 f"optimizer has {len(self.params)} parameters; load the state of the same model")
+            setattr(self, name, value if name == "lr" else [np.copy(x) if isinstance(x, np.ndarray) else x
+                                                            for x in value])
+
 
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum and L2 weight decay (torch.optim.SGD).
