@@ -4,9 +4,11 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# The stamp is named by requirements.txt's content: a fresh clone or an unpacked release (new file
+# times, same content) installs nothing; an edited requirements.txt installs again.
+STAMP  := $(VENV)/.installed-$(firstword $(shell sha256sum requirements.txt 2>/dev/null || shasum -a 256 requirements.txt))
 CONFIG ?= quick
-# grading/course.py is the one place that knows what a homework is (a folder with a manifest.yaml).
+# common/homeworks.py knows what a homework is (a folder with a manifest.yaml); grading.course answers the Makefile.
 COURSE  = $(PY) -m grading.course
 # Grades go under dist/ (git-ignored, never released), not at the repository root.
 GRADES ?= dist/grades
@@ -44,18 +46,19 @@ endif
 ifneq ($(INSTRUCTOR),)
 	@echo "make grade-all HW=$(EXAMPLE) SUBMISSIONS=dir  grade a folder of submissions -> $(GRADES)/$(EXAMPLE)/scores.csv,"
 	@echo "                                              report.md/.html (class report), feedback/<submission>.md"
-	@echo "make similarity HW=$(EXAMPLE) SUBMISSIONS=dir [THRESHOLD=0.5]  similar pairs -> $(GRADES)/$(EXAMPLE)/similarity/"
+	@echo "make similarity HW=$(EXAMPLE) SUBMISSIONS=dir [THRESHOLD=0.5] [RELEASE=dist/$(EXAMPLE).zip]"
+	@echo "                                              similar pairs of submissions -> $(GRADES)/$(EXAMPLE)/similarity/"
 	@echo "make autograder-zip HW=$(EXAMPLE)             Gradescope autograder zip in dist/"
 endif
 	@echo "make data            download SST / SST-2 / Multi30k into data/ (needs internet; not needed when"
 	@echo "                     ../shared/data or \$$COURSE_DATA holds them)"
-	@echo "make lint            ruff";  echo "make clean           remove runs/, dist/, caches (keeps .venv)"
+	@echo "make lint            ruff";  echo "make clean           remove what git ignores but .venv and data/: runs/, dist/, caches"
 
-# Setup: (re)install whenever requirements.txt is newer than the stamp.
-$(STAMP): requirements.txt
+# Setup: (re)install when no stamp matches requirements.txt's content.
+$(STAMP):
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	@touch $(STAMP)
+	@rm -f $(VENV)/.installed*; touch $(STAMP)
 
 setup: $(STAMP)
 
@@ -101,7 +104,8 @@ grade-all: $(STAMP)
 # PYTHONHASHSEED: copydetect winnows Python's hash of each k-gram; a fixed seed gives the same scores every run.
 similarity: $(STAMP)
 	@test -n "$(HW)" -a -n "$(SUBMISSIONS)" || { echo "usage: make similarity HW=hw1_vocab SUBMISSIONS=dir [THRESHOLD=0.5]"; exit 2; }
-	PYTHONHASHSEED=0 $(PY) -m grading.similarity --hw $(HW) --submissions $(SUBMISSIONS) --out $(GRADES)/$(HW)/similarity $(if $(THRESHOLD),--threshold $(THRESHOLD))
+	PYTHONHASHSEED=0 $(PY) -m grading.similarity --hw $(HW) --submissions $(SUBMISSIONS) --out $(GRADES)/$(HW)/similarity \
+		$(if $(THRESHOLD),--threshold $(THRESHOLD)) $(if $(RELEASE),--release $(RELEASE))
 
 autograder-zip: $(STAMP)
 	@test -n "$(HW)" || { echo "usage: make autograder-zip HW=hw1_vocab"; exit 2; }
@@ -113,6 +117,7 @@ data: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
+# Only what git ignores (runs, release and grades, caches); never a tracked file such as bench/results/.
 clean:
-	rm -rf runs dist bench/results .pytest_cache .ruff_cache .hypothesis
+	rm -rf runs dist .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +

@@ -40,6 +40,8 @@ Block = str | Table | Image | Code  # a str is a paragraph of plain text
 
 @dataclass
 class Document:
+    """A title and sections: (heading, blocks)."""
+
     title: str
     sections: list[tuple[str, list[Block]]] = field(default_factory=list)
 

@@ -16,7 +16,8 @@ NOISE characters of what is left and keeps the winnowed ones (the minimum of eac
 Wilkerson & Aiken 2003, as MOSS does): any match of GUARANTEE characters or more is found, none
 shorter than NOISE counts. The k-grams of every Python file of the homework's student release
 (stubs, given code, public tests: :func:`grading.release.build_release`), normalised the same way,
-are boilerplate and never count. A submission's *own code* is what is left.
+are boilerplate and never count, and so do those of the release the students were given (``--release``)
+if the given code has changed since. A submission's *own code* is what is left.
 
 The similarity of a pair is the share of both submissions' own code that lies in regions matching
 the other: (matched in a + matched in b) / (own code of a + own code of b), between 0 and 1 (JPlag's
@@ -36,6 +37,7 @@ import html
 import io
 import itertools
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,15 +87,30 @@ def normalise(source: str) -> str:
         return source
 
 
-def boilerplate(root: Path, hw: str) -> np.ndarray:
-    """The k-gram hashes of every Python file of `hw`'s student release, normalised."""
+def given_files(path: Path) -> dict[str, bytes]:
+    """The Python files of a release the students were given: a folder or a zip (``dist/<hw>.zip``)."""
+    path = Path(path)
+    if path.is_file() and zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            return {name: archive.read(name) for name in archive.namelist() if name.endswith(".py")}
+    if path.is_dir():
+        return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*.py")) if p.is_file()}
+    raise FileNotFoundError(f"{path} is neither a release folder nor a zip; pass the release the students got, "
+                            "e.g. dist/hw7_seq2seq.zip from make release")
+
+
+def boilerplate(root: Path, hw: str, releases: list[Path] = ()) -> np.ndarray:
+    """The k-gram hashes of every Python file of `hw`'s student release as the course at `root` builds
+    it now, and of `releases` (the ones the students were given, if the given code changed since),
+    normalised."""
     from copydetect import CodeFingerprint
 
+    files = {rel: out.data for rel, out in build_release(root, hw).files.items() if rel.endswith(".py")}
+    given = [files, *(given_files(release) for release in releases)]
     hashes: set[int] = set()
-    for rel, out in build_release(root, hw).files.items():
-        if rel.endswith(".py"):
-            text = normalise(out.data.decode("utf-8", "replace"))
-            hashes |= CodeFingerprint(rel, NOISE, 1, fp=io.StringIO(text)).hashes
+    for rel, data in ((rel, data) for release in given for rel, data in release.items()):
+        text = normalise(data.decode("utf-8", "replace"))
+        hashes |= CodeFingerprint(rel, NOISE, 1, fp=io.StringIO(text)).hashes
     return np.array(sorted(hashes))
 
 
@@ -125,15 +142,16 @@ def compare(a: str, prints_a: dict, b: str, prints_b: dict) -> Pair:
                 float(matched_a / own_a) if own_a else 0.0, float(matched_b / own_b) if own_b else 0.0, files)
 
 
-def similarities(root: Path, hw: str, submissions: list[Path]) -> list[Pair]:
-    """Every pair of `submissions` (folders or zips), most similar first."""
+def similarities(root: Path, hw: str, submissions: list[Path], releases: list[Path] = ()) -> list[Pair]:
+    """Every pair of `submissions` (folders or zips), most similar first; `releases`: more given code
+    (:func:`boilerplate`)."""
     homework = get_homework(root, hw)
-    given = boilerplate(root, homework.name)
+    given = boilerplate(root, homework.name, releases)
     prints = {}
     for path in submissions:
         try:
             files, _ = read_submission(path, homework)
-        except (OSError, ValueError) as err:  # a broken zip: no own code, and say so
+        except (OSError, zipfile.BadZipFile) as err:  # not a folder or a readable zip: no own code, and say so
             print(f"similarity: cannot read {path} ({err}); it counts as empty", file=sys.stderr)
             files = {}
         prints[path.name] = fingerprints(files, given)
@@ -210,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path, help="folder for pairs.csv and the pages")
     parser.add_argument("--threshold", type=_threshold, default=THRESHOLD,
                         help=f"flag pairs at least this similar (default {THRESHOLD})")
+    parser.add_argument("--release", type=Path, action="append", default=[],
+                        help="the release the students were given (folder or zip), if its given code has "
+                             "changed since; repeatable")
     parser.add_argument("--root", type=Path, default=Path("."), help="the course checkout")
     args = parser.parse_args(argv)
     submissions = find_submissions(args.submissions)
@@ -217,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"similarity: need two submissions (folders or .zip) in {args.submissions}, found "
               f"{len(submissions)}", file=sys.stderr)
         return 2
-    pairs = similarities(args.root, args.hw, submissions)
+    pairs = similarities(args.root, args.hw, submissions, args.release)
     pages = write_results(pairs, args.threshold, args.out)
     print(f"{len(pairs)} pairs, {len(pages)} flagged (similarity >= {args.threshold:g}) -> {args.out}/pairs.csv")
     for pair in pairs[:len(pages)]:

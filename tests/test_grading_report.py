@@ -6,9 +6,11 @@ reference, a disguised copy (:func:`tests.hostile.helpers.disguise`), an indepen
 and the stubs. The same on a real class of hw7 submissions: tests/test_grading_class.py (slow).
 """
 import csv
+import shutil
 import subprocess
 import sys
 import textwrap
+import zipfile
 
 import pytest
 
@@ -137,10 +139,16 @@ def test_grade_all_writes_report_and_feedback_beside_the_csv(tmp_path):
     assert "10 / 10 points" in (out / "feedback" / "works.md").read_text()
 
 
+GIVEN_HELPER = '''
+
+def squeeze(text: str) -> str:
+    """Given code: every run of white space becomes one space."""
+    return " ".join(text.split())
+'''
 SOLUTION = '''\
 """Small text utilities (a made-up homework)."""
 from collections import Counter
-
+''' + GIVEN_HELPER + '''
 
 def word_counts(text: str) -> dict[str, int]:
     """How often each lower-cased word of `text` occurs."""
@@ -181,7 +189,7 @@ INDEPENDENT = '''\
 """Small text utilities (a made-up homework)."""
 from collections import Counter
 from functools import lru_cache
-
+''' + GIVEN_HELPER + '''
 
 def word_counts(text: str) -> dict[str, int]:
     """How often each lower-cased word of `text` occurs."""
@@ -254,3 +262,22 @@ def test_grading_a_submission_does_not_need_copydetect():
     _, _, template = build_template(REPO, hw.name)
     _, pins = requirements_of({rel: out.data for rel, out in template.files.items()}, hw)
     assert pins and not [pin for pin in pins if pin.startswith("copydetect")], pins
+
+
+def test_the_release_the_students_got_stays_given_code_after_the_course_changes(text_course, tmp_path):
+    """Given code changed after the release (a helper removed): the old stubs' lines would count as code
+    every student wrote, unless the release they got is passed too (``--release``)."""
+    course, submissions = text_course
+    old_release = tmp_path / "hw2_text.zip"
+    with zipfile.ZipFile(old_release, "w") as archive:
+        for rel, out in build_release(course, "hw2_text").files.items():
+            archive.writestr(rel, out.data)
+    changed = shutil.copytree(course, tmp_path / "course")
+    text = changed / "hw2_text" / "text.py"
+    text.write_text(text.read_text().replace(GIVEN_HELPER, ""))
+
+    def with_stubs(**release) -> float:
+        pairs = similarities(changed, "hw2_text", submissions, **release)
+        return max(p.similarity for p in pairs if "stubs" in (p.a, p.b))
+
+    assert with_stubs() > 0 and with_stubs(releases=[old_release]) == 0
