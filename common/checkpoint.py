@@ -76,17 +76,17 @@ def check_vocabularies(path: str | Path, saved: Mapping[str, Sequence[str]], giv
                 "rebuild the vocabulary from the same data and settings, or load the vocabulary saved with the run")
 
 
-def save_model(path: str | Path, model: Any, vocabularies: Mapping[str, Any] | None = None,
-               config: Mapping[str, Any] | None = None, extra: Mapping[str, Any] | None = None) -> Path:
-    """A model's ``state_dict()`` (torch or edugrad), its vocabularies' tokens, its config and `extra`,
-    atomically: what a homework evaluates or ships (a checkpoint written on a GPU loads on a CPU)."""
-    return save_state(path, {"model": model.state_dict(),
-                             "vocabularies": {name: list(vocab.tokens) for name, vocab in (vocabularies or {}).items()},
-                             "config": dict(config or {}), "extra": dict(extra or {})})
+def model_state(model: Any, vocabularies: Mapping[str, Any] | None = None, config: Mapping[str, Any] | None = None,
+                extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What a homework evaluates or ships: a model's ``state_dict()`` (torch or edugrad), its
+    vocabularies' tokens, its config and `extra` (save it with :func:`save_state` or ``Checkpoints.save``)."""
+    return {"model": model.state_dict(),
+            "vocabularies": {name: list(vocab.tokens) for name, vocab in (vocabularies or {}).items()},
+            "config": dict(config or {}), "extra": dict(extra or {})}
 
 
 def load_model(path: str | Path, model: Any, vocabularies: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Load the weights :func:`save_model` wrote into `model` (onto the device its parameters are on),
+    """Load the weights of a saved :func:`model_state` into `model` (onto the device its parameters are on),
     after checking `vocabularies` against the saved ones; return the whole payload."""
     payload = load_state(path)
     check_vocabularies(path, payload["vocabularies"], vocabularies or {})

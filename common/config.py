@@ -196,25 +196,16 @@ _EXPONENT_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
 
 
 def _coerce(expected: Any, value: Any, key: str) -> Any:
+    """`value` as the type `expected` of config key `key` (nested sections, unions, literals, lists, scalars)."""
     origin, args = typing.get_origin(expected), typing.get_args(expected)
-    if isinstance(value, _CommandLineText) and expected is not str:
-        value = yaml.safe_load(str(value))
-    elif isinstance(value, _CommandLineText):
-        value = str(value)
+    if isinstance(value, _CommandLineText):
+        value = str(value) if expected is str else yaml.safe_load(str(value))
     if dataclasses.is_dataclass(expected):
         if not isinstance(value, dict):
             raise ConfigError(f"config key '{key}' is a section; give it a mapping of keys, got {value!r}")
         return _build(expected, value, prefix=key + ".")
     if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        errors = []
-        for option in (a for a in args if a is not type(None)):
-            try:
-                return _coerce(option, value, key)
-            except ConfigError as error:
-                errors.append(str(error))
-        raise ConfigError(errors[0])
+        return _coerce_union(args, value, key)
     if origin is typing.Literal:
         if value not in args:
             raise ConfigError(f"config key '{key}' must be one of {list(args)}, got {value!r}")
@@ -222,20 +213,34 @@ def _coerce(expected: Any, value: Any, key: str) -> Any:
     if origin in (list, tuple, Sequence):
         if not isinstance(value, list | tuple):
             raise ConfigError(f"config key '{key}' expects a list, got {value!r}")
-        item_type = args[0] if args else Any
-        items = [_coerce(item_type, v, f"{key}[{i}]") for i, v in enumerate(value)]
+        items = [_coerce(args[0] if args else Any, v, f"{key}[{i}]") for i, v in enumerate(value)]
         return tuple(items) if origin is tuple else items
-    if expected is Any:
+    return _coerce_scalar(expected, value, key)
+
+
+def _coerce_union(options: tuple, value: Any, key: str) -> Any:
+    if value is None and type(None) in options:
+        return None
+    errors = []
+    for option in (a for a in options if a is not type(None)):
+        try:
+            return _coerce(option, value, key)
+        except ConfigError as error:
+            errors.append(str(error))
+    raise ConfigError(errors[0])
+
+
+def _coerce_scalar(expected: Any, value: Any, key: str) -> Any:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if expected is Any or (expected in (str, bool) and isinstance(value, expected)):
         return value
-    if expected is float and isinstance(value, int | float) and not isinstance(value, bool):
+    if expected is float and number:
         return float(value)
     if expected is float and isinstance(value, str) and _EXPONENT_FLOAT.fullmatch(value.strip()):
         return float(value)  # YAML 1.1 reads 1e-4 (no dot) as text
     if expected is Path and isinstance(value, str):
         return Path(value)
-    if expected is int and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if expected in (str, bool) and isinstance(value, expected):
+    if expected is int and number and isinstance(value, int):
         return value
     name = getattr(expected, "__name__", str(expected))
     raise ConfigError(f"config key '{key}' expects {name}, got {value!r} ({type(value).__name__})")

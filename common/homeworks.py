@@ -84,33 +84,39 @@ def load_homework(root: Path, name: str) -> Homework:
     if unknown:
         raise CourseError(f"{path}: unknown keys {sorted(unknown)}; "
                           "allowed: editable, solution_only, tasks, builds_on, data")
-    datasets = _datasets(path, data.get("data") or [])
-    builds_on = data.get("builds_on") or []
-    if not isinstance(builds_on, list) or not all(isinstance(b, str) and HW_PATTERN.match(b) for b in builds_on):
-        raise CourseError(f"{path}: 'builds_on' must list earlier homework folders, e.g. [hw3_edugrad]")
-    for earlier in builds_on:
-        earlier_number = int(HW_PATTERN.match(earlier).group(1))
-        if earlier_number >= int(match.group(1)) or not (root / earlier).is_dir():
-            raise CourseError(f"{path}: builds_on entry {earlier!r} must be an earlier homework folder of {root}")
     tasks = data.get("tasks") or {}
     if not isinstance(tasks, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tasks.items()):
         raise CourseError(f"{path}: 'tasks' must map marker names to descriptions, e.g. task_zipf: fit (zipf.py)")
-    editable = data.get("editable") or []
-    solution_only = data.get("solution_only") or []
-    for key, value in (("editable", editable), ("solution_only", solution_only)):
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise CourseError(f"{path}: '{key}' must be a list of paths relative to {name}/")
-        for rel in value:
-            if rel.startswith("/") or ".." in rel.split("/"):
-                raise CourseError(f"{path}: {key} entry {rel!r} must be relative to {name}/ "
-                                  "without '..'")
+    editable, solution_only = (_relative_paths(path, name, key, data.get(key) or [])
+                               for key in ("editable", "solution_only"))
     if not editable:
         raise CourseError(f"{path}: 'editable' is empty; list the files a student submits")
     for rel in editable:
         if not (root / name / rel).is_file():
             raise CourseError(f"{path}: editable file {rel!r} does not exist in {name}/")
-    return Homework(name, int(match.group(1)), tuple(editable), tuple(solution_only), tuple(tasks.items()),
-                    tuple(builds_on), datasets)
+    return Homework(name, int(match.group(1)), editable, solution_only, tuple(tasks.items()),
+                    _builds_on(root, path, int(match.group(1)), data.get("builds_on") or []),
+                    _datasets(path, data.get("data") or []))
+
+
+def _relative_paths(path: Path, name: str, key: str, value: object) -> tuple[str, ...]:
+    """The manifest's `key` list: paths relative to the homework folder, without '..'."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise CourseError(f"{path}: '{key}' must be a list of paths relative to {name}/")
+    for rel in value:
+        if rel.startswith("/") or ".." in rel.split("/"):
+            raise CourseError(f"{path}: {key} entry {rel!r} must be relative to {name}/ without '..'")
+    return tuple(value)
+
+
+def _builds_on(root: Path, path: Path, number: int, builds_on: object) -> tuple[str, ...]:
+    """The manifest's 'builds_on': earlier homework folders of `root`."""
+    if not isinstance(builds_on, list) or not all(isinstance(b, str) and HW_PATTERN.match(b) for b in builds_on):
+        raise CourseError(f"{path}: 'builds_on' must list earlier homework folders, e.g. [hw3_edugrad]")
+    for earlier in builds_on:
+        if int(HW_PATTERN.match(earlier).group(1)) >= number or not (root / earlier).is_dir():
+            raise CourseError(f"{path}: builds_on entry {earlier!r} must be an earlier homework folder of {root}")
+    return tuple(builds_on)
 
 
 def _datasets(path: Path, names: object) -> tuple[str, ...]:

@@ -71,6 +71,15 @@ def course_files(root: Path) -> list[str]:
     return sorted(set(keep))
 
 
+def untracked_files(root: Path, folder: str) -> list[str]:
+    """Files under `folder` that git neither tracks nor ignores ([] outside a git checkout)."""
+    if not (Path(root) / ".git").exists():
+        return []
+    out = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "-z", "--", folder],
+                         cwd=root, check=True, capture_output=True).stdout
+    return sorted(name for name in out.decode("utf-8").split("\0") if name)
+
+
 def imported_homeworks(root: Path, hw: Homework, known: list[str]) -> list[str]:
     """Names of the other homeworks in `known` that `hw` imports, transitively, in course order."""
     seen: set[str] = set()

@@ -34,6 +34,7 @@ from grading.course import (
     find_homeworks,
     get_homework,
     instructor_only,
+    untracked_files,
 )
 from grading.leaks import SolutionCode, hidden_test_names
 from grading.markers import MarkerError, module_name, strip_solutions, unmark
@@ -167,11 +168,50 @@ def build_release(root: Path, hw_name: str | None = None) -> Release:
             release.solutions.extend(solution_only_code(top, rel, text))
         elif top in release.stubbed and reason == "hidden test":
             release.hidden_names |= hidden_test_names((root / rel).read_text(encoding="utf-8"), rel)
+    check_handed_out(root, release, homeworks)
     if hw_name is not None:
         for rel in unused_common_modules(release.files):
             del release.files[rel]
     release.files["README.md"] = OutFile(student_readme(root, homeworks, release).encode("utf-8"))
     return release
+
+
+def check_handed_out(root: Path, release: Release, homeworks: dict[str, Homework]) -> None:
+    """Raise CourseError for a stubbed homework that would ship no stub, that has files git does not
+    track, or whose hidden tests break the rule (hidden file name if and only if hidden marker)."""
+    for name in release.stubbed:
+        untracked = untracked_files(root, name)
+        if untracked:
+            raise CourseError(f"{name} has files git does not track, which a release leaves out: "
+                              f"{', '.join(untracked[:5])}; git add them (or delete them) first")
+        if not release.stubs.get(name):
+            raise CourseError(f"{name}: the release would hold no stub; mark each task's solution with "
+                              "# BEGIN SOLUTION / # END SOLUTION inside its function (docs/homework-shape.md)")
+        for rel in course_files(root):
+            if rel.startswith(f"{name}/") and rel.endswith(".py") and "/tests/" in f"/{rel}":
+                problem = hidden_rule_problem(rel[len(name) + 1:], (root / rel).read_text(encoding="utf-8"))
+                if problem:
+                    raise CourseError(f"{rel}: {problem}")
+
+
+def hidden_rule_problem(rel: str, source: str) -> str | None:
+    """Why the test file `rel` (relative to its homework) breaks the rule that a test is hidden exactly
+    when its file is ``tests/test_hidden_*.py`` and its module marks it ``hidden``, or None."""
+    tree = ast.parse(source)
+    module_marks = [node for node in tree.body if isinstance(node, ast.Assign)
+                    and any(isinstance(target, ast.Name) and target.id == "pytestmark" for target in node.targets)]
+    marked = any(_marks_hidden(node.value) for node in module_marks)
+    elsewhere = any(_marks_hidden(node) for node in ast.walk(tree)) and not marked
+    if Homework.is_hidden_test(rel) and not marked:
+        return "a hidden test file must say so: pytestmark = [pytest.mark.hidden, ...] at module level"
+    if not Homework.is_hidden_test(rel) and (marked or elsewhere):
+        return "the hidden marker belongs only in tests/test_hidden_*.py (the release ships this file to students)"
+    return None
+
+
+def _marks_hidden(node: ast.AST) -> bool:
+    return any(isinstance(sub, ast.Attribute) and sub.attr == "hidden" and isinstance(sub.value, ast.Attribute)
+               and sub.value.attr == "mark" for sub in ast.walk(node))
 
 
 def unused_common_modules(files: dict[str, OutFile]) -> list[str]:

@@ -141,3 +141,34 @@ def test_a_homework_release_leaves_out_common_modules_nothing_in_it_imports():
     assert {"common/__init__.py", "common/run.py", "common/vocabulary.py", "common/report.py"} <= set(release.files), (
         "modules hw5 imports, and common.report (which the Makefile runs), must ship")
     assert "common/torch_utils.py" in build_release(REPO, "hw6_rnn").files, "hw6 imports common.torch_utils"
+
+
+def test_release_refuses_a_homework_with_no_stub_or_untracked_files(tmp_path):
+    from grading.course import CourseError
+
+    course = make_fake_course(tmp_path / "course")
+    subprocess.run(["git", "init", "-q"], cwd=course, check=True)
+    with pytest.raises(CourseError, match="git does not track.*git add them"):
+        build_release(course, "hw1_fake")
+    subprocess.run(["git", "add", "-A"], cwd=course, check=True)
+    assert build_release(course, "hw1_fake").stubs["hw1_fake"], "tracked: it releases"
+    calc = course / "hw1_fake" / "calc.py"
+    calc.write_text("".join(line for line in calc.read_text().splitlines(keepends=True)
+                            if "SOLUTION" not in line))
+    with pytest.raises(CourseError, match="the release would hold no stub"):
+        build_release(course, "hw1_fake")
+
+
+@pytest.mark.parametrize("rel, source, problem", [
+    ("tests/test_hidden_x.py", "def test_a():\n    pass\n", "a hidden test file must say so"),
+    ("tests/test_x.py", "import pytest\n\n@pytest.mark.hidden\ndef test_a():\n    pass\n",
+     "belongs only in tests/test_hidden_"),
+    ("tests/test_x.py", "import pytest\npytestmark = [pytest.mark.hidden]\n", "belongs only in tests/test_hidden_"),
+    ("tests/test_hidden_x.py", "import pytest\npytestmark = [pytest.mark.hidden, pytest.mark.task_a]\n", None),
+    ("tests/test_x.py", "import pytest\npytestmark = pytest.mark.task_a\n", None),
+])
+def test_the_hidden_file_name_and_the_hidden_marker_are_one_rule(rel, source, problem):
+    from grading.release import hidden_rule_problem
+
+    found = hidden_rule_problem(rel, source)
+    assert (found is None) if problem is None else (problem in found), found
