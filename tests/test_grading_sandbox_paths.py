@@ -1,7 +1,7 @@
-"""The sandbox runs wherever the course and its Python live: a clone of the course and its virtual
-environment under /tmp (which the sandbox replaces by a private /tmp of its own), run directly and
-through a symbolic link ``.venv``, graded with each sandbox tool this machine has. The grade must say
-it ran in that sandbox, not fall back to none.
+"""The sandbox runs wherever the course and its Python live: a clone of the course under /tmp whose
+``.venv`` is a symbolic link to a virtual environment under /tmp too (the sandbox replaces /tmp by a
+private one of its own, and runs a linked venv from where it really is), graded with each sandbox tool
+this machine has. The grade must say it ran in that sandbox, not fall back to none.
 
 The environment holds only what grading the fake course needs (pytest and its dependencies,
 pytest-timeout, PyYAML), linked (or copied) from this interpreter's own packages.
@@ -79,16 +79,16 @@ def under_tmp():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.mark.parametrize("python", ["venv/bin/python", "clone/.venv/bin/python"])
 @pytest.mark.parametrize("tool", ["unshare", "bwrap"])
-def test_a_clone_and_venv_under_tmp_are_graded_in_the_sandbox(under_tmp, tool, python):
+def test_a_clone_and_venv_under_tmp_are_graded_in_the_sandbox(under_tmp, tool):
     try:
         choose(tool)
     except SandboxError as error:
         pytest.skip(f"sandbox {tool} cannot run on this machine: {error}")
     results = under_tmp / f"results-{tool}.json"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "GRADING_SANDBOX", "VIRTUAL_ENV")}
-    done = subprocess.run([str(under_tmp / python), "-m", "grading.autograde", "--hw", "hw1_fake", "--submission",
+    python = under_tmp / "clone" / ".venv" / "bin" / "python"
+    done = subprocess.run([str(python), "-m", "grading.autograde", "--hw", "hw1_fake", "--submission",
                            str(under_tmp / "submission"), "--results", str(results), "--sandbox", tool],
                           cwd=under_tmp / "clone", env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
