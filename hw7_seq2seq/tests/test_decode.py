@@ -103,10 +103,38 @@ def test_a_wide_beam_finds_the_exhaustive_best_and_beats_greedy() -> None:
         best = candidates[max(range(len(candidates)), key=scores.__getitem__)]
         (found,) = beam_search(model, *batch_args([source]), beam_size=36, max_len=max_len)
         expected = [t for t in best if t != EOS_INDEX]
-        assert found.tokens == expected, f"expected the exhaustive best {expected} but got {found.tokens}"
+        assert found.tokens == expected, (
+            f"expected the exhaustive best {expected} but got {found.tokens}; when a beam keeps every hypothesis "
+            "it can only miss the best one if a hypothesis continues from another's decoder state: did you "
+            "reorder the state (and the tokens, lengths, finished flags) by each candidate's origin beam?")
         assert found.score == pytest.approx(sequence_log_prob(model, source, best), abs=1e-4)
         (greedy,) = greedy_decode(model, *batch_args([source]), max_len=max_len)
         assert found.score >= greedy.score - 1e-6, "the best hypothesis can never score below greedy's"
+
+
+@pytest.mark.task_beam
+@pytest.mark.points(2)
+@pytest.mark.parametrize("length_penalty", [0.5, 1.0])
+def test_length_normalised_beam_picks_the_exhaustive_best_and_keeps_its_raw_score(length_penalty: float) -> None:
+    """The final choice is score / length ** α with </s> counted in the length; Hypothesis.score stays the
+    summed log-probability (the normalised score only chooses)."""
+    model = ScriptedModel(tgt_vocab=5, scale=1.5, seed=7)   # sources where </s> in the length changes the choice
+    max_len, vocabulary = 4, list(range(5))
+    for source in random_sources(4, seed=23):
+        candidates = [list(c) for n in range(1, max_len + 1) for c in itertools.product(vocabulary, repeat=n)
+                      if EOS_INDEX not in c[:-1] and (c[-1] == EOS_INDEX or n == max_len)]
+        scores = sequence_log_probs(model, source, candidates)
+        normalised = [score / len(c) ** length_penalty for score, c in zip(scores, candidates, strict=True)]
+        best = max(range(len(candidates)), key=normalised.__getitem__)
+        (found,) = beam_search(model, *batch_args([source]), beam_size=5 ** max_len, max_len=max_len,
+                               length_penalty=length_penalty)
+        expected = [t for t in candidates[best] if t != EOS_INDEX]
+        assert found.tokens == expected, (
+            f"expected {expected}, the best by score / length ** {length_penalty} with </s> counted in the "
+            f"length, but got {found.tokens}")
+        assert found.score == pytest.approx(scores[best], abs=1e-4), (
+            f"expected Hypothesis.score {scores[best]:.4f}, the summed log-probability, but got {found.score:.4f}; "
+            "the normalised score only chooses the hypothesis")
 
 
 @pytest.mark.task_beam
