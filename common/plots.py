@@ -2,8 +2,9 @@
 
 Plots that read at a glance: a series with few points is drawn with markers (a line through four
 evaluations hides where they were), an axis whose values are all whole numbers (epochs, updates, k)
-gets whole-number ticks, and a legend goes where matplotlib finds room only if it covers no data there;
-otherwise it moves outside the axes, to the right.
+gets whole-number ticks, a legend goes where matplotlib finds room only if it covers no data there
+(otherwise outside the axes, to the right), and the numbers written on a heat map are dark on light
+cells and light on dark ones, whatever the colour map.
 """
 from __future__ import annotations
 
@@ -90,7 +91,7 @@ def plot_curves(
     if logx:
         ax.set_xscale("log")
     elif np.all(np.mod(np.concatenate(every_x), 1.0) == 0.0):
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     if logy:
         ax.set_yscale("log")
     ax.grid(alpha=0.3)
@@ -123,10 +124,11 @@ def plot_heatmap(
     if row_labels is not None:
         ax.set_yticks(range(rows), labels=list(row_labels))
     if annotate:
-        threshold = matrix.max() / 2 if matrix.size else 0
         for (i, j), value in np.ndenumerate(matrix):
             text = f"{value:d}" if np.issubdtype(matrix.dtype, np.integer) else f"{value:.2f}"
-            ax.text(j, i, text, ha="center", va="center", color="white" if value < threshold else "black")
+            red, green, blue, _ = image.cmap(image.norm(value))           # the cell's colour
+            dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5           # perceived brightness
+            ax.text(j, i, text, ha="center", va="center", color="white" if dark else "black")
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     return save_figure(fig, path)
 

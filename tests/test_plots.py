@@ -78,3 +78,11 @@ def test_the_legend_never_covers_a_line(drawn, tmp_path):
     assert crowded_legend.x0 >= drawn[0].axes[0].get_window_extent().x1, "no room inside: the legend goes outside"
     inside = drawn[1].axes[0].get_legend().get_window_extent()
     assert inside.x1 <= drawn[1].axes[0].get_window_extent().x1, "with room inside, the legend stays there"
+
+
+@pytest.mark.parametrize("cmap, low, high", [("Blues", "black", "white"), ("viridis", "white", "black")])
+def test_heat_map_numbers_contrast_with_their_cells(drawn, tmp_path, cmap, low, high):
+    # Blues runs from near-white to dark blue, viridis from dark purple to yellow
+    plot_heatmap(np.array([[363, 65], [93, 351]]), tmp_path / "confusion.png", annotate=True, cmap=cmap)
+    colours = {int(text.get_text()): text.get_color() for text in drawn[0].axes[0].texts}
+    assert colours == {363: high, 65: low, 93: low, 351: high}, f"{cmap}: numbers unreadable on their cells"
