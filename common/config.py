@@ -98,8 +98,11 @@ def config_to_dict(config: Any) -> dict[str, Any]:
 
 
 def describe_config(schema: type, prefix: str = "") -> list[tuple[str, str, str, str]]:
-    """(dotted key, type, default, meaning) of every key of `schema`, nested sections flattened."""
-    hints, comments = typing.get_type_hints(schema), field_comments(schema)
+    """(dotted key, type, default, meaning) of every key of `schema`, nested sections flattened; a key
+    inherited from a base dataclass keeps the meaning given there unless `schema` gives another."""
+    hints = typing.get_type_hints(schema)
+    comments = {name: meaning for base in reversed(schema.__mro__) if dataclasses.is_dataclass(base)
+                for name, meaning in field_comments(base).items()}
     rows = []
     for item in dataclasses.fields(schema):
         kind = hints[item.name]
