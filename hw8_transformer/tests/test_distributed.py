@@ -42,7 +42,20 @@ def test_two_processes_under_torchrun_match_one_process(tmp_path, sst2_data, tin
     assert moved > 0, "training should change the encoder's weights"
     for name in one:
         torch.testing.assert_close(two[name], one[name], atol=2e-5, rtol=1e-4,
-                                   msg=lambda m, name=name: f"{name}: 2 processes differ from 1 process: {m}")
+                                   msg=lambda m, name=name: f"{name}: 2 processes differ from 1 process: {m}\n"
+                                                            f"{LIKELY_CAUSES}")
+
+
+LIKELY_CAUSES = (
+    "Both runs take the same global batch of 16 in 2 micro-batches (one process: 2 x 8; two processes: 2 x 4 "
+    "each), so their weights should agree up to rounding. Likely causes, in train_update: (1) the last "
+    "micro-batch's backward must run outside no_sync() (there DistributedDataParallel averages the gradients "
+    "across the processes; under no_sync() each process steps with its own gradient), every other one inside "
+    "it; (2) the loss: each micro-batch's summed cross-entropy divided by the examples of the whole update on "
+    "this process, not a per-micro-batch mean nor a division by the number of micro-batches (on one process "
+    "test_accumulated_update_equals_one_big_batch checks this); (3) nothing random may differ between the "
+    "processes: the given loader gives each rank its share of every global batch, drawn with the same seed "
+    "(as DistributedSampler does); keep it and the seed as given.")
 
 
 def load_start(name: str, folder) -> torch.Tensor:

@@ -48,8 +48,13 @@ def test_small_run_learns_and_writes_every_output(finished_run):
     assert 0 <= probe["dev_accuracy"] <= 1 and "test_accuracy" in finetune
     assert len(finetune["confident_mistakes"]) <= 3
     assert sum(row["count"] for row in finetune["accuracy_by_length"]) == 64
-    assert {row["metric"] for row in metrics["summary"]} == {"accuracy, fine-tuned, pooling cls",
-                                                          "accuracy, linear probe, pooling mean"}
+    assert finetune["final_dev_accuracy"] == finetune["curve"]["dev_accuracy"][-1], "the last update's model"
+    assert [(row["dataset"].split()[1], row["metric"], row["value"]) for row in metrics["summary"]] == [
+        ("dev", "accuracy after the last update, linear probe, pooling mean", probe["final_dev_accuracy"]),
+        ("test", "accuracy of the checkpoint chosen on dev, linear probe, pooling mean", probe["test_accuracy"]),
+        ("dev", "accuracy after the last update, fine-tuned, pooling cls", finetune["final_dev_accuracy"]),
+        ("test", "accuracy of the checkpoint chosen on dev, fine-tuned, pooling cls", finetune["test_accuracy"])], (
+        "the summary reports no maximum taken on the data it reports")
 
 
 @pytest.mark.task_run

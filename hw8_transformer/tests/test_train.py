@@ -26,6 +26,9 @@ def test_schedule_matches_transformers(warmup, total):
             f"step {step} (warm-up {warmup}, total {total}): expected {expected} (transformers) but got {got}")
 
 
+SCALE = 2.0 ** 16   # GradScaler's initial scale
+
+
 def _model_and_batches(folder, seed=0):
     encoder, tokenizer = load_encoder(folder)
     torch.manual_seed(seed)
@@ -87,6 +90,38 @@ def test_update_clips_the_gradient_norm_and_zeroes_gradients(tiny_bert_no_dropou
         f"expected an SGD step of norm {expected_step} (clipped) but got {step}")
     assert all(p.grad is None or not p.grad.any() for p in model.parameters()), (
         "gradients must be zeroed after the step")
+
+
+@pytest.mark.task_update
+@pytest.mark.points(1)
+def test_update_with_an_enabled_gradient_scaler_unscales_then_clips(tiny_bert_no_dropout_dir):
+    model, whole = _model_and_batches(tiny_bert_no_dropout_dir)
+    reference, _ = _model_and_batches(tiny_bert_no_dropout_dir)
+    logits = reference(whole["input_ids"], whole["attention_mask"])
+    torch.nn.functional.cross_entropy(logits, whole["labels"]).backward()
+    gradients = {name: p.grad for name, p in reference.named_parameters()}
+    norm = float(torch.sqrt(sum(g.pow(2).sum() for g in gradients.values())))
+    clip = norm / 4
+    expected = {name: g * clip / (norm + 1e-6) for name, g in gradients.items()}  # clip_grad_norm_ adds 1e-6
+    expected_norm = clip * norm / (norm + 1e-6)
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    sgd = torch.optim.SGD(model.parameters(), lr=1.0)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(sgd, lambda step: 1.0)
+    scaler = torch.amp.GradScaler("cpu", init_scale=SCALE)        # as under fp16: the loss scaled by 65,536
+    train_update(model, [whole], sgd, scheduler, clip, scaler, contextlib.nullcontext, contextlib.nullcontext)
+    steps = {name: before[name] - p.detach() for name, p in model.named_parameters()}
+    step_norm = float(torch.sqrt(sum(step.pow(2).sum() for step in steps.values())))
+    hint = ""
+    if step_norm < expected_norm * 1e-3:
+        hint = (f", about 1 / {SCALE:,.0f} of it (float32 rounds such small steps away, so the weights barely "
+                "move): the gradients were clipped while still scaled; call scaler.unscale_(optimizer) before "
+                "clip_grad_norm_, then scaler.step(optimizer)")
+    assert step_norm == pytest.approx(expected_norm, rel=1e-4), (
+        f"with a gradient scaler at scale {SCALE:,.0f}: expected an SGD step of norm {expected_norm:.6g} (the "
+        f"gradients unscaled, then clipped to max_grad_norm) but got {step_norm:.6g}{hint}")
+    for name, step in steps.items():
+        torch.testing.assert_close(step, expected[name], atol=1e-6, rtol=1e-4, msg=lambda m, name=name: (
+            f"{name}: expected the step to be the unscaled, clipped gradient: {m}"))
 
 
 @pytest.mark.task_update
