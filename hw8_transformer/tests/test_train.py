@@ -40,6 +40,21 @@ def _model_and_batches(folder, seed=0):
     return model, whole
 
 
+def _reference_gradients(folder) -> tuple[float, dict[str, torch.Tensor], float]:
+    """(mean loss, each parameter's gradient of it, the gradients' norm) on a fresh model, by autograd alone."""
+    reference, whole = _model_and_batches(folder)
+    loss = torch.nn.functional.cross_entropy(reference(whole["input_ids"], whole["attention_mask"]), whole["labels"])
+    loss.backward()
+    gradients = {name: p.grad for name, p in reference.named_parameters()}
+    return float(loss.detach()), gradients, float(torch.sqrt(sum(g.pow(2).sum() for g in gradients.values())))
+
+
+def _steps(before: dict[str, torch.Tensor], model) -> tuple[dict[str, torch.Tensor], float]:
+    """Each parameter's step (before - after) and the norm of them all."""
+    steps = {name: before[name] - p.detach() for name, p in model.named_parameters()}
+    return steps, float(torch.sqrt(sum(step.pow(2).sum() for step in steps.values())))
+
+
 def _update(model, batches, max_grad_norm=1.0, lr=1.0):
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
@@ -71,22 +86,18 @@ def test_accumulated_update_equals_one_big_batch(tiny_bert_no_dropout_dir):
 @pytest.mark.points(2)
 def test_update_clips_the_gradient_norm_and_zeroes_gradients(tiny_bert_no_dropout_dir):
     model, whole = _model_and_batches(tiny_bert_no_dropout_dir)
-    reference, _ = _model_and_batches(tiny_bert_no_dropout_dir)
-    logits = reference(whole["input_ids"], whole["attention_mask"])
-    expected_loss = torch.nn.functional.cross_entropy(logits, whole["labels"])
-    expected_loss.backward()
-    norm = torch.sqrt(sum(p.grad.pow(2).sum() for p in reference.parameters()))
+    expected_loss, _, norm = _reference_gradients(tiny_bert_no_dropout_dir)
     assert norm > 1e-3, "the reference gradient should not vanish"
     before = {name: p.detach().clone() for name, p in model.named_parameters()}
     sgd = torch.optim.SGD(model.parameters(), lr=1.0)
     scheduler = torch.optim.lr_scheduler.LambdaLR(sgd, lambda step: 1.0)
-    clip = float(norm) / 4
+    clip = norm / 4
     loss = train_update(model, [whole], sgd, scheduler, clip, torch.amp.GradScaler("cpu", enabled=False),
                         contextlib.nullcontext, contextlib.nullcontext)
-    assert loss == pytest.approx(float(expected_loss.detach()), rel=1e-5)
-    step = torch.sqrt(sum((before[name] - p.detach()).pow(2).sum() for name, p in model.named_parameters()))
-    expected_step = clip * float(norm) / (float(norm) + 1e-6)   # clip_grad_norm_ adds 1e-6 to the norm
-    assert float(step) == pytest.approx(expected_step, rel=1e-4), (
+    assert loss == pytest.approx(expected_loss, rel=1e-5)
+    _, step = _steps(before, model)
+    expected_step = clip * norm / (norm + 1e-6)   # clip_grad_norm_ adds 1e-6 to the norm
+    assert step == pytest.approx(expected_step, rel=1e-4), (
         f"expected an SGD step of norm {expected_step} (clipped) but got {step}")
     assert all(p.grad is None or not p.grad.any() for p in model.parameters()), (
         "gradients must be zeroed after the step")
@@ -96,11 +107,7 @@ def test_update_clips_the_gradient_norm_and_zeroes_gradients(tiny_bert_no_dropou
 @pytest.mark.points(1)
 def test_update_with_an_enabled_gradient_scaler_unscales_then_clips(tiny_bert_no_dropout_dir):
     model, whole = _model_and_batches(tiny_bert_no_dropout_dir)
-    reference, _ = _model_and_batches(tiny_bert_no_dropout_dir)
-    logits = reference(whole["input_ids"], whole["attention_mask"])
-    torch.nn.functional.cross_entropy(logits, whole["labels"]).backward()
-    gradients = {name: p.grad for name, p in reference.named_parameters()}
-    norm = float(torch.sqrt(sum(g.pow(2).sum() for g in gradients.values())))
+    _, gradients, norm = _reference_gradients(tiny_bert_no_dropout_dir)
     clip = norm / 4
     expected = {name: g * clip / (norm + 1e-6) for name, g in gradients.items()}  # clip_grad_norm_ adds 1e-6
     expected_norm = clip * norm / (norm + 1e-6)
@@ -109,8 +116,7 @@ def test_update_with_an_enabled_gradient_scaler_unscales_then_clips(tiny_bert_no
     scheduler = torch.optim.lr_scheduler.LambdaLR(sgd, lambda step: 1.0)
     scaler = torch.amp.GradScaler("cpu", init_scale=SCALE)        # as under fp16: the loss scaled by 65,536
     train_update(model, [whole], sgd, scheduler, clip, scaler, contextlib.nullcontext, contextlib.nullcontext)
-    steps = {name: before[name] - p.detach() for name, p in model.named_parameters()}
-    step_norm = float(torch.sqrt(sum(step.pow(2).sum() for step in steps.values())))
+    steps, step_norm = _steps(before, model)
     hint = ""
     if step_norm < expected_norm * 1e-3:
         hint = (f", about 1 / {SCALE:,.0f} of it (float32 rounds such small steps away, so the weights barely "
