@@ -52,7 +52,7 @@ class TorchFFLM(torch.nn.Module):
 
     def __init__(self, model: FeedForwardLM):
         super().__init__()
-        weights = dict(model.state())
+        weights = model.state_dict()
         self.embedding = torch.nn.Embedding.from_pretrained(torch.from_numpy(weights["embedding.weight"].copy()),
                                                             freeze=False)
         self.hidden = _torch_linear(weights["hidden.weight"], weights["hidden.bias"])

@@ -19,8 +19,6 @@ trained both by the contexts it appears in and by the predictions of it.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 
 from hw3_edugrad.edugrad import Tensor, nn, ops
@@ -83,16 +81,3 @@ class FeedForwardLM(nn.Module):
             logits = logits + self.direct(x)  # (B, V)
         return logits
         # END SOLUTION
-
-    def state(self) -> Iterator[tuple[str, np.ndarray]]:
-        """(name, array) of every parameter: what a checkpoint stores."""
-        for name, parameter in self.named_parameters():
-            yield name, parameter.value
-
-    def load_state(self, arrays: dict[str, np.ndarray]) -> None:
-        """Copy arrays saved by `state()` into the parameters (same names and shapes)."""
-        for name, parameter in self.named_parameters():
-            if name not in arrays or arrays[name].shape != parameter.shape:
-                got = arrays[name].shape if name in arrays else "nothing"
-                raise ValueError(f"checkpoint: expected {name} of shape {parameter.shape} but got {got}")
-            parameter.value[...] = arrays[name]

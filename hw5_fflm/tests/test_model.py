@@ -14,7 +14,8 @@ V, C, E, H = 11, 3, 4, 5
 
 def torch_logits(model: FeedForwardLM, contexts: np.ndarray) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """The same function written in PyTorch from the edugrad model's weights (float64)."""
-    weights = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True) for name, value in model.state()}
+    weights = {name: torch.tensor(value, dtype=torch.float64, requires_grad=True)
+               for name, value in model.state_dict().items()}
     x = weights["embedding.weight"][torch.from_numpy(contexts)].reshape(len(contexts), -1)
     h = torch.tanh(x @ weights["hidden.weight"] + weights["hidden.bias"])
     if "projection.weight" in weights:  # tied: U = P Cᵀ
@@ -31,7 +32,7 @@ def torch_logits(model: FeedForwardLM, contexts: np.ndarray) -> tuple[torch.Tens
 @pytest.mark.parametrize("direct, tie", [(False, False), (True, False), (False, True)])
 def test_parameter_shapes(direct, tie):
     model = FeedForwardLM(V, C, E, H, direct=direct, tie_embeddings=tie, rng=np.random.default_rng(0))
-    shapes = {name: value.shape for name, value in model.state()}
+    shapes = {name: value.shape for name, value in model.state_dict().items()}
     expected = {"embedding.weight": (V, E), "hidden.weight": (C * E, H), "hidden.bias": (H,)}
     if tie:
         expected |= {"projection.weight": (H, E), "projection.bias": (E,), "output_bias": (V,)}
@@ -49,7 +50,7 @@ def test_parameter_shapes(direct, tie):
 @pytest.mark.parametrize("tie", [False, True])
 def test_embedding_std_scales_the_word_vectors(tie):
     model = FeedForwardLM(500, C, 40, H, embedding_std=0.1, tie_embeddings=tie, rng=np.random.default_rng(4))
-    std = float(dict(model.state())["embedding.weight"].std())
+    std = float(model.state_dict()["embedding.weight"].std())
     assert 0.095 < std < 0.105, f"expected the word vectors N(0, 0.1²), std 0.1, but got std {std:.4f}"
 
 

@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from common.config import ConfigError, load_config
 from common.run import execute
 from hw5_fflm.run import Config, main
-from hw5_fflm.train import plateaued
+from hw5_fflm.train import make_schedule
 
 pytestmark = pytest.mark.task_run
 TINY = dict(max_train_sentences=300, max_eval_sentences=100, context_size=3, embedding_dim=8, hidden_dim=16,
@@ -17,7 +18,7 @@ TINY = dict(max_train_sentences=300, max_eval_sentences=100, context_size=3, emb
 def test_a_tiny_run_writes_every_output(tmp_path: Path):
     metrics = execute("hw5_fflm", Config(**TINY), main, runs_root=tmp_path, run_id="tiny")
     folder = tmp_path / "hw5_fflm" / "tiny"
-    for name in ("metrics.json", "config.yaml", "log.txt", "vocab.tsv", "model.npz", "curves.png"):
+    for name in ("metrics.json", "config.yaml", "log.txt", "vocab.tsv", "best.ckpt", "last.ckpt", "curves.png"):
         assert (folder / name).is_file(), f"expected {name} in the run folder"
     assert metrics["vocab_size"] == 10_001, f"expected the 10k PTB words plus </s> and <s>, got {metrics['vocab_size']}"
     history = metrics["history"]["train_perplexity"]
@@ -42,14 +43,21 @@ def test_same_seed_same_numbers(tmp_path: Path):
 
 @pytest.mark.points(0)  # given code
 def test_bad_config_values_are_rejected():
-    with pytest.raises(ValueError, match="dataset"):
-        Config(dataset="wikitext")
+    with pytest.raises(ConfigError, match="dataset"):
+        load_config(Config, overrides=["--dataset", "wikitext"])
     with pytest.raises(ValueError, match="temperature"):
         Config(temperature=0.0)
     with pytest.raises(ValueError, match="top_k"):
         Config(top_k=0)
     with pytest.raises(ValueError, match="min_improvement must be in"):
         Config(min_improvement=1.0)
+
+
+def plateaued(dev: float, best: float, min_improvement: float) -> bool:
+    """Does the run's schedule decay the rate after an epoch with dev perplexity `dev`, the best so far `best`?"""
+    schedule = make_schedule(Config(lr=1.0, lr_decay=0.5, min_improvement=min_improvement))
+    schedule.best = best
+    return schedule.step(dev) < 1.0
 
 
 @pytest.mark.points(0)  # given code
