@@ -36,9 +36,9 @@ from common.bench_results import (
 from common.config import load_config
 from common.run import REPO_ROOT
 from hw4_dan.dan import DAN, classification_loss, word_dropout
-from hw4_dan.data import NUM_CLASSES, build_vocabulary, encode, load_sst
+from hw4_dan.data import NUM_CLASSES, build_vocabulary, encode, load_sst, padded_batches
 from hw4_dan.run import Config
-from hw4_dan.train import Optimizers, padded_batches
+from hw4_dan.train import Optimizers
 
 Batch = tuple[np.ndarray, np.ndarray, np.ndarray]  # indices [B, T], kept-token mask [B, T], labels [B]
 

@@ -1,22 +1,34 @@
-"""SST for the DAN (given code): sentences and phrases as index arrays, and initial embeddings.
+"""SST for the DAN (given code): sentences and phrases as index arrays, batches, and initial embeddings.
 
+    data = load_view(config, "sst2")                        # ViewData: encoded train/dev/test, vocabulary
     splits = load_sst(view="sst2", train_phrases=True)   # train (phrases), dev, test sentences
     vocab = build_vocabulary(splits["train"], min_freq=1)
     train = encode(splits["train"], vocab, num_classes=2)   # EncodedSplit: indices, labels, texts
+    for ids, batch in padded_batches(train, 256, shuffle=True, seed=3): ...   # ids [B], batch.indices [B, T]
     table, missing = embeddings_from_word2vec("runs/hw2_word2vec/x/vectors.txt", vocab, dim=100, rng=rng)
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from common.data import LabeledSentence, read_sst_trees
+from common.data import (
+    LabeledSentence,
+    PaddedBatch,
+    batch_indices,
+    length_bucketed_batch_indices,
+    pad_batch,
+    read_sst_trees,
+)
 from common.vocabulary import PAD, UNK, Vocabulary
 from common.word_vectors import WordVectorsFileError, load_word2vec_format
+from hw4_dan.config import Config
 
 NUM_CLASSES = {"sst5": 5, "sst2": 2}
+VIEW_NAMES = {"sst2": "SST-2", "sst5": "SST-5"}
 LABEL_NAMES = {
     "sst5": ["very negative", "negative", "neutral", "positive", "very positive"],
     "sst2": ["negative", "positive"],
@@ -37,6 +49,58 @@ class EncodedSplit:
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    def batch(self, ids: np.ndarray) -> PaddedBatch:
+        """The examples at positions `ids` [B], padded with index 0: indices and mask [B, T]."""
+        return pad_batch([self.indices[i] for i in ids], pad_index=0)
+
+
+@dataclass
+class ViewData:
+    """One view (``sst2`` or ``sst5``) ready to train on: `splits` train/dev/test encoded with `vocab`,
+    the vocabulary of the training tokens."""
+
+    view: str
+    splits: dict[str, EncodedSplit]
+    vocab: Vocabulary
+
+    @property
+    def name(self) -> str:
+        return VIEW_NAMES[self.view]
+
+    @property
+    def num_classes(self) -> int:
+        return NUM_CLASSES[self.view]
+
+    @property
+    def label_names(self) -> list[str]:
+        return LABEL_NAMES[self.view]
+
+
+def load_view(config: Config, view: str) -> ViewData:
+    """`view`'s splits as the config says (phrases or sentences, lower-cased or not, the first
+    `max_train` training examples), encoded with the vocabulary of the training tokens."""
+    splits = load_sst(view, config.train_phrases, config.data, config.lowercase)
+    splits["train"] = splits["train"][: config.max_train]
+    vocab = build_vocabulary(splits["train"], config.min_freq)
+    encoded = {name: encode(examples, vocab, NUM_CLASSES[view], name) for name, examples in splits.items()}
+    return ViewData(view, encoded, vocab)
+
+
+def training_batches(split: EncodedSplit, batch_size: int, seed: int) -> list[np.ndarray]:
+    """One epoch's batches of example ids: similar lengths together, in an order drawn from `seed`
+    (common.data's bucketing: phrases range from 1 to 50 tokens, and a batch is padded to its longest)."""
+    return list(length_bucketed_batch_indices([len(x) for x in split.indices], batch_size, seed=seed))
+
+
+def padded_batches(
+    split: EncodedSplit, batch_size: int, shuffle: bool, seed: int = 0
+) -> Iterator[tuple[np.ndarray, PaddedBatch]]:
+    """(example ids [batch], their padded token indices) for every batch of `split` (pad index 0):
+    with `shuffle`, :func:`training_batches`; else the examples in order."""
+    batches = training_batches(split, batch_size, seed) if shuffle else batch_indices(len(split), batch_size, False)
+    for ids in batches:
+        yield ids, split.batch(ids)
 
 
 def load_sst(

@@ -4,10 +4,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from common.config import ConfigError, load_config
 from common.data import LabeledSentence
 from common.word_vectors import WordVectorsFileError, save_word2vec_format
+from hw4_dan.config import Config
 from hw4_dan.data import build_vocabulary, embeddings_from_word2vec, encode, load_sst
-from hw4_dan.run import Config
 
 pytestmark = pytest.mark.points(0)
 TRAIN = [LabeledSentence(["a", "good", "film"], 1), LabeledSentence(["a", "bad", "film"], 0)]
@@ -59,9 +60,11 @@ def test_phrases_are_distinct_and_sst2_drops_neutral(sst_folder):
 
 
 def test_bad_configs_name_the_fix():
-    with pytest.raises(ValueError, match="views must be"):
-        Config(views=["sst3"])
-    with pytest.raises(ValueError, match="optimizer must be one of"):
-        Config(optimizer="rmsprop")
+    with pytest.raises(ConfigError, match=r"views\[0\]' must be one of \['sst2', 'sst5'\]"):
+        load_config(Config, None, ["--views", "[sst3]"])
+    with pytest.raises(ValueError, match="views must be a non-empty list of sst2 and sst5, each once"):
+        Config(views=["sst2", "sst2"])
+    with pytest.raises(ConfigError, match=r"optimizer' must be one of \['adagrad', 'adam'\]"):
+        load_config(Config, None, ["--optimizer", "rmsprop"])
     with pytest.raises(ValueError, match=r"word_dropout and dropout must be in \[0, 1\)"):
         Config(word_dropout=1.0)
