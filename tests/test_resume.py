@@ -22,6 +22,9 @@ from common.resources import DatasetNotFoundError, find_dataset
 
 # homework -> (datasets it reads, overrides of its quick config that make the run tiny)
 CASES = {
+    "hw4_dan": (["sst"], ["--views", "[sst2]", "--max_train", "600", "--dim", "16", "--hidden", "16", "--depth", "1",
+                          "--epochs", "2", "--batch_size", "32", "--weight_average", "0.9", "--lr_decay", "0.8",
+                          "--ensemble", "2"]),
     "hw7_seq2seq": (["multi30k"], ["--data.max_train_pairs", "640", "--data.min_freq", "3", "--train.epochs", "2",
                                    "--train.batch_size", "32", "--model.emb_dim", "16", "--model.enc_hidden", "16",
                                    "--model.dec_hidden", "32", "--model.attn_dim", "16", "--decode.max_len", "12",
