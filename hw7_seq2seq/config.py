@@ -88,6 +88,8 @@ class DecodeConfig:
     max_len: int = 80                     # longest translation, in tokens
     batch_size: int = 128                 # sentences decoded at once
     heatmaps: int = 3                     # attention heat maps of the first test sentences
+    unknown_words: Literal["copy", "drop"] = "drop"   # an output <unk> becomes the source unit attended to most,
+                                          # or nothing (chosen on validation BLEU: drop, by 2.1 on the quick run)
 
     def __post_init__(self) -> None:
         if self.beam_size < 1:

@@ -5,13 +5,14 @@
     result = translate_split(model, corpus, "test", config.decode, beam_size=5)
     result.texts, result.bleu.score, result.bleu.signature, result.lowercased.score
 
-Output ids become text as :mod:`hw7_seq2seq.text` says: an ``<unk>`` is replaced by the source unit
-the model attended to most when writing it (:func:`align`), then pieces are joined, sentences
-capitalised and punctuation attached. BLEU is sacreBLEU's default, cased, against the raw reference
-lines, with the case-insensitive score beside it.
+Output ids become text as :mod:`hw7_seq2seq.text` says: an ``<unk>`` is dropped or (``decode.unknown_words:
+copy``) replaced by the source unit the model attended to most when writing it (:func:`align`), then
+pieces are joined, sentences capitalised and punctuation attached. BLEU is sacreBLEU's default, cased,
+against the raw reference lines, with the case-insensitive score beside it.
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -90,7 +91,7 @@ def align(model: Seq2Seq, sources: Sequence[Sequence[int]], outputs: Sequence[Se
     if model.decoder.attention is None:
         return [None] * len(outputs)
     model.eval()
-    device = next(model.parameters()).device
+    device = next(itertools.chain(model.parameters(), model.buffers())).device
     aligned: list[list[int] | None] = []
     for start in range(0, len(sources), batch_size):
         chunk = range(start, min(start + batch_size, len(sources)))
@@ -121,10 +122,13 @@ class Translations:
     lowercased: Bleu
 
 
-def output_texts(model: Seq2Seq, corpus: Corpus, split: str, hypotheses: Sequence[Hypothesis]) -> list[str]:
-    """Each hypothesis of `split` as text: ``<unk>`` replaced by its aligned source unit, then detokenised."""
+def output_texts(model: Seq2Seq, corpus: Corpus, split: str, hypotheses: Sequence[Hypothesis],
+                 unknown_words: str = "copy") -> list[str]:
+    """Each hypothesis of `split` as text: ``<unk>`` replaced by its aligned source unit (`unknown_words`
+    ``"copy"``, with attention) or dropped (``"drop"``), then detokenised."""
     sources = [source for source, _ in corpus.examples[split]]
-    unknown = [i for i, hypothesis in enumerate(hypotheses) if UNK_INDEX in hypothesis.tokens]
+    copying = unknown_words == "copy"
+    unknown = [i for i, hypothesis in enumerate(hypotheses) if copying and UNK_INDEX in hypothesis.tokens]
     aligned = dict(zip(unknown, align(model, [sources[i] for i in unknown], [hypotheses[i].tokens for i in unknown]),
                        strict=True))
     target = corpus.sides[1]
@@ -137,7 +141,7 @@ def translate_split(model: Seq2Seq, corpus: Corpus, split: str, decode: DecodeCo
     """Translate every source of `split` (beam_size 1: greedy) and score the text against the raw references."""
     sources = [source for source, _ in corpus.examples[split]]
     hypotheses = translate_sources(model, sources, beam_size, decode.max_len, decode.length_penalty, decode.batch_size)
-    texts = output_texts(model, corpus, split, hypotheses)
+    texts = output_texts(model, corpus, split, hypotheses, decode.unknown_words)
     references = [reference for _, reference in corpus.raw[split]]
     return Translations(hypotheses, texts, corpus_bleu(texts, references),
                         corpus_bleu(texts, references, lowercase=True))

@@ -45,10 +45,10 @@ class Translator:
 
     def __init__(self, model: Seq2Seq, src_vocab: Vocabulary, tgt_vocab: Vocabulary, sides: tuple[TextSide, TextSide],
                  src: str, tgt: str, max_src_len: int, max_len: int, beam_size: int = 5,
-                 length_penalty: float = 1.0) -> None:
+                 length_penalty: float = 1.0, unknown_words: str = "drop") -> None:
         self.model, self.src_vocab, self.tgt_vocab, self.sides = model.eval(), src_vocab, tgt_vocab, sides
         self.src, self.tgt, self.max_src_len, self.max_len = src, tgt, max_src_len, max_len
-        self.beam_size, self.length_penalty = beam_size, length_penalty
+        self.beam_size, self.length_penalty, self.unknown_words = beam_size, length_penalty, unknown_words
 
     @classmethod
     def load(cls, checkpoint: str | Path, src: str | None = None, tgt: str | None = None,
@@ -76,7 +76,7 @@ class Translator:
         sides = (TextSide.load(folder, "src", bpe), TextSide.load(folder, "tgt", bpe))
         decode = config["decode"]
         return cls(model, src_vocab, tgt_vocab, sides, trained[0], trained[1], config["data"]["max_len"],
-                   decode["max_len"], decode["beam_size"], decode["length_penalty"])
+                   decode["max_len"], decode["beam_size"], decode["length_penalty"], decode["unknown_words"])
 
     def translate(self, sentences: Sequence[str], beam_size: int | None = None,
                   length_penalty: float | None = None) -> list[Translation]:
@@ -98,7 +98,8 @@ class Translator:
         results = []
         for tokens, source_units, ids, hypothesis in zip(words, units, sources, hypotheses, strict=True):
             output = self.tgt_vocab.indices_to_tokens(hypothesis.tokens)
-            aligned = align(self.model, [ids], [hypothesis.tokens])[0] if UNK_INDEX in hypothesis.tokens else None
+            copies = UNK_INDEX in hypothesis.tokens and self.unknown_words == "copy"
+            aligned = align(self.model, [ids], [hypothesis.tokens])[0] if copies else None
             output_words = target.output_words(replace_unknowns(output, source_units, aligned))
             results.append(Translation(detokenize(output_words), output_words, self.unknown_words(tokens)))
         return results

@@ -19,6 +19,8 @@ from hw7_seq2seq.data import (
     make_batch,
     read_multi30k,
 )
+from hw7_seq2seq.evaluate import align
+from hw7_seq2seq.tests.seq2seq_helpers import ScriptedModel, batch_args, random_sources
 from hw7_seq2seq.text import (
     TextSide,
     Truecaser,
@@ -117,3 +119,18 @@ def test_vocabularies_batches_and_shifted_targets() -> None:
     assert batch.tgt_out[1].tolist()[2:] == [EOS_INDEX, PAD_INDEX, PAD_INDEX]
     assert torch.equal(batch.tgt_in[:, 1:], batch.tgt_out[:, :-1].masked_fill(batch.tgt_out[:, :-1] == EOS_INDEX, 0))
     assert batch.num_target_tokens == 5 + 3
+
+
+def test_align_finds_the_source_position_each_output_token_attended_to_most() -> None:
+    model = ScriptedModel(seed=4)
+    sentences, outputs = random_sources(6, seed=2), [[5, 6, 7], [], [4], [8, 5, 6, 7, 4], [6, 6], [7]]
+    aligned = align(model, sentences, outputs, batch_size=4)                   # two batches, padded
+    for source, output, positions in zip(sentences, outputs, aligned, strict=True):
+        memory, state = model.encode(*batch_args([source]))                    # one sentence, no padding
+        expected = []
+        for previous in [BOS_INDEX, *output][: len(output)]:
+            _, state, weights = model.decoder.step(torch.tensor([previous]), state, memory)
+            expected.append(int(weights.argmax()))
+        assert positions == expected, f"expected {expected} for {output} but got {positions}"
+        assert all(position < len(source) for position in positions), "padding is never the most attended"
+    assert align(ScriptedModel(attention=False), sentences, outputs) == [None] * 6
