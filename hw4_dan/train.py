@@ -1,6 +1,6 @@
 """Training the DAN (given code): optimizers, the weight average, and `fit`, the epoch loop of one view.
 
-    models, history = fit(config, load_view(config, "sst2"), run)   # each model holds its best dev weights
+    models, history, seconds = fit(config, load_view(config, "sst2"), run)   # models with their best dev weights
 
 `fit` trains ``config.ensemble`` DANs side by side (member i seeded ``seed + i``, each exactly as it
 would train alone); after each epoch the dev accuracy of their averaged probabilities (the weight
