@@ -48,7 +48,7 @@ class Translator:
                  length_penalty: float = 1.0, unknown_words: str = "drop") -> None:
         self.model, self.src_vocab, self.tgt_vocab, self.sides = model.eval(), src_vocab, tgt_vocab, sides
         self.src, self.tgt, self.max_src_len, self.max_len = src, tgt, max_src_len, max_len
-        self.beam_size, self.length_penalty, self.unknown_words = beam_size, length_penalty, unknown_words
+        self.beam_size, self.length_penalty, self.on_unknown = beam_size, length_penalty, unknown_words
 
     @classmethod
     def load(cls, checkpoint: str | Path, src: str | None = None, tgt: str | None = None,
@@ -98,7 +98,7 @@ class Translator:
         results = []
         for tokens, source_units, ids, hypothesis in zip(words, units, sources, hypotheses, strict=True):
             output = self.tgt_vocab.indices_to_tokens(hypothesis.tokens)
-            copies = UNK_INDEX in hypothesis.tokens and self.unknown_words == "copy"
+            copies = UNK_INDEX in hypothesis.tokens and self.on_unknown == "copy"
             aligned = align(self.model, [ids], [hypothesis.tokens])[0] if copies else None
             output_words = target.output_words(replace_unknowns(output, source_units, aligned))
             results.append(Translation(detokenize(output_words), output_words, self.unknown_words(tokens)))

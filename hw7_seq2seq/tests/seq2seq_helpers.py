@@ -87,7 +87,7 @@ class ScriptedDecoder(nn.Module):
         if self.attention is None:
             return logits, state, None
         positions = torch.arange(memory.mask.size(1), dtype=state.dtype)                       # (S,)
-        bumps = memory.mask * (1.5 + torch.cos(positions[None, :] * history[:, :1]))           # (N, S)
+        bumps = memory.mask * (1.5 + torch.cos(positions[None, :] - 3.0 * history[:, :1]))     # (N, S)
         return logits, state, bumps / bumps.sum(dim=-1, keepdim=True)
 
 
