@@ -8,8 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from common.torch_utils import lengths_to_mask
-from hw6_rnn.layers import make_rnn
+from hw6_rnn.layers import lengths_to_mask, make_rnn
 
 POOLINGS = ("final", "mean", "max")
 

@@ -1,7 +1,8 @@
 """Data for hw6 (given code): SST for the classifier, PTB words or SST characters for the language model.
 
     data = load_sst_classification("sst2", phrases=False)        # vocabulary + indexed splits
-    for batch in classification_batches(data.train, 32, data.pad_index, shuffle=True, seed=0): ...
+    for positions in batch_positions(data.train, 32, shuffle=True, seed=epoch):
+        batch, labels = classification_batch(data.train, positions, data.pad_index)
     corpus = load_lm_corpus("ptb")                                # vocabulary + 1-D index streams
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from common.data import LabeledSentence, read_ptb, read_sst_trees
+from common.data import LabeledSentence, length_bucketed_batch_indices, read_ptb, read_sst_trees
 from common.torch_utils import TensorBatch, padded_tensors
 from common.vocabulary import BOS, EOS, PAD, UNK, Vocabulary
 
@@ -57,31 +58,31 @@ def load_sst_classification(view: str = "sst2", phrases: bool = False, min_freq:
     return ClassificationData(vocab, SST_LABELS[view], index(train), index(dev), index(test))
 
 
-def classification_batches(examples: Sequence[tuple[list[int], int]], batch_size: int, pad_index: int,
-                           shuffle: bool = False, seed: int = 0, device: torch.device | str = "cpu",
-                           pool_batches: int = 50) -> Iterator[tuple[TensorBatch, torch.Tensor]]:
-    """Yield (padded batch, labels [B]) with little padding: examples are shuffled, then sorted by
-    length within pools of `pool_batches` batches, and the batches of all pools are shuffled.
+def classification_batch(examples: Sequence[tuple[list[int], int]], positions: Sequence[int], pad_index: int,
+                         device: torch.device | str = "cpu") -> tuple[TensorBatch, torch.Tensor]:
+    """The examples at `positions` as (padded batch, labels [B])."""
+    padded = padded_tensors([examples[i][0] for i in positions], pad_index, device)
+    labels = torch.tensor([examples[i][1] for i in positions], dtype=torch.int64, device=padded.indices.device)
+    return padded, labels
 
-    Without `shuffle` the order is by length throughout (evaluation). The same seed gives the same batches.
-    """
+
+def batch_positions(examples: Sequence[tuple[list[int], int]], batch_size: int, shuffle: bool = False,
+                    seed: int = 0) -> list[np.ndarray]:
+    """Positions of each batch, with little padding (:func:`common.data.length_bucketed_batch_indices`):
+    shuffled, sorted by length within pools of batches, the batches shuffled; without `shuffle`, by
+    length throughout (evaluation). The same seed gives the same batches."""
     if not examples:
         raise ValueError("no examples to batch; check the dataset split")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(examples)) if shuffle else np.arange(len(examples))
-    pool = batch_size * pool_batches if shuffle else len(examples)
-    batches = []
-    for start in range(0, len(order), pool):
-        chunk = sorted(order[start : start + pool].tolist(), key=lambda i: len(examples[i][0]))
-        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
-    if shuffle:
-        batches = [batches[i] for i in rng.permutation(len(batches))]
-    for batch in batches:
-        padded = padded_tensors([examples[i][0] for i in batch], pad_index, device)
-        labels = torch.tensor([examples[i][1] for i in batch], dtype=torch.int64, device=padded.indices.device)
-        yield padded, labels
+    return list(length_bucketed_batch_indices([len(tokens) for tokens, _ in examples], batch_size, seed=seed,
+                                              shuffle=shuffle))
+
+
+def classification_batches(examples: Sequence[tuple[list[int], int]], batch_size: int, pad_index: int,
+                           shuffle: bool = False, seed: int = 0, device: torch.device | str = "cpu"
+                           ) -> Iterator[tuple[TensorBatch, torch.Tensor]]:
+    """Yield (padded batch, labels [B]) for the batches of :func:`batch_positions`."""
+    for positions in batch_positions(examples, batch_size, shuffle, seed):
+        yield classification_batch(examples, positions, pad_index, device)
 
 
 @dataclass

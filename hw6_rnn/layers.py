@@ -18,8 +18,15 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from common.torch_utils import lengths_to_mask
 from hw6_rnn.cells import RecurrentCell, State, make_cell
+
+
+def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
+    """[batch] lengths -> [batch, max_len] bool mask, True where position < length."""
+    if lengths.dim() != 1:
+        raise ValueError(f"expected lengths of shape [batch], got {tuple(lengths.shape)}")
+    max_len = int(lengths.max()) if max_len is None else max_len
+    return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
 
 
 def check_lengths(lengths: torch.Tensor, batch_size: int, max_len: int) -> None:

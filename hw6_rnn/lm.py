@@ -7,7 +7,7 @@ so gradients reach back at most `bptt` steps):
     stream = batchify(token_ids, batch_size=20)               # [20, N // 20]
     for inputs, targets in bptt_windows(stream, bptt=35):      # each [20, <= 35]
         logits, state = model(inputs, state)                   # [20, t, V]
-        state = detach_state(state)
+        state = detach_state(state)                            # (train.py) gradients stop here
 """
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from common.torch_utils import check_sampling_settings, sample_next
 from common.vocabulary import Vocabulary
 from hw6_rnn.cells import State
 from hw6_rnn.layers import make_rnn
+from hw6_rnn.sampling import check_sampling_settings, sample_next
 
 
 def batchify(token_ids: torch.Tensor, batch_size: int) -> torch.Tensor:
@@ -104,7 +104,7 @@ def generate(model: RNNLanguageModel, vocab: Vocabulary, prompt: Sequence[str], 
     """Continue `prompt` (tokens, at least one) by sampling up to `max_tokens` tokens; returns only the new tokens.
 
     Each step samples from the model's next-token distribution with `temperature`, `top_k` and
-    `top_p` (:func:`common.torch_utils.sample_next`; temperature 0 is greedy). Generation stops
+    `top_p` (:func:`hw6_rnn.sampling.sample_next`; temperature 0 is greedy). Generation stops
     after `stop_token` (included in the result) or after `max_tokens`. The same seed gives the same text.
     A prompt token outside the vocabulary is an error (it would silently become ``<unk>``).
     """

@@ -1,116 +1,40 @@
-"""Training and evaluation loops for the classifier and the language model (given code).
+"""Training the classifier and the language model (given code): the epoch loops, the language model's
+learning-rate schedule and time budget, each model's best checkpoint, and an exact resume after a kill.
 
-Both use :class:`common.torch_utils.TrainStep` (gradient clipping, mixed precision on a GPU) and keep
-the best-on-validation weights in a checkpoint that :func:`common.torch_utils.load_checkpoint`
-reads back on any device.
+    history = fit_classifier(model, data, config.classifier, run, "sst2", seed=config.seed)
+    history = fit_language_model(model, corpus, config.lm, run)
+
+Each model of a run keeps its own checkpoints (common/checkpoint.py): ``sst2.best.ckpt`` (the weights
+with the best dev accuracy, which the model ends with) and ``sst2.last.ckpt`` (everything needed to
+continue), ``lm.best.ckpt`` (the best validation perplexity) and ``lm.last.ckpt``. ``python -m
+hw6_rnn.run --resume runs/hw6_rnn/<id>`` continues each where it stopped, mid-epoch included; a model
+that had finished is not trained again, and the language model's time budget counts the time before
+the kill. Both use :class:`common.torch_utils.TrainStep` (clipping; mixed precision on a GPU).
 """
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
-import numpy as np
 import torch
 from torch.nn import functional as F
 
-from common.metrics import accuracy, confusion_matrix, macro_f1, perplexity
-from common.plots import plot_confusion_matrix, plot_curves
+from common.checkpoint import TrainingLoop, load_model, model_state
+from common.config import config_to_dict
+from common.metrics import accuracy
 from common.resources import find_model
 from common.run import Run
-from common.torch_utils import TrainStep, autocast, count_parameters, detach_state, load_checkpoint, save_checkpoint
+from common.torch_utils import TrainStep, count_parameters
+from hw6_rnn.cells import State
 from hw6_rnn.classifier import RNNClassifier
-from hw6_rnn.data import ClassificationData, LMCorpus, classification_batches
-from hw6_rnn.lm import RNNLanguageModel, batchify, bptt_windows, generate
+from hw6_rnn.config import ClassifierConfig, LMConfig
+from hw6_rnn.data import ClassificationData, LMCorpus, batch_positions, classification_batch
+from hw6_rnn.evaluate import evaluate_perplexity, predict
+from hw6_rnn.lm import RNNLanguageModel, batchify, bptt_windows
 from hw6_rnn.pretrained import PRETRAINED_EMBEDDINGS, vocabulary_vectors
-
-
-@dataclass
-class ClassifierConfig:
-    datasets: list[Literal["sst2", "sst5"]] = field(default_factory=lambda: ["sst2"])
-    phrases: bool = False             # train on every labelled phrase of the trees (dev/test: sentences)
-    min_freq: int = 1                 # vocabulary: train words seen at least this often
-    max_train: int | None = None      # keep only the first examples of train (tests, quick runs)
-    embedding_dim: int = 300
-    embeddings: Literal["random", "minilm"] = "random"   # minilm: start from MiniLM's wordpiece table (384-d)
-    hidden_size: int = 150
-    num_layers: int = 1
-    bidirectional: bool = True
-    cell: Literal["lstm", "elman"] = "lstm"
-    pooling: Literal["final", "mean", "max"] = "max"
-    dropout: float = 0.5
-    fused: bool = True                # torch.nn.LSTM with packed sequences; false: your StackedRNN
-    sparse_embeddings: bool = True    # update only the embedding rows a batch uses (SparseAdam): a dense
-                                      #   Adam step over every row costs more than the whole LSTM
-    batch_size: int = 32
-    epochs: int = 8
-    lr: float = 1.0e-3                # Adam
-    weight_decay: float = 0.0
-    clip_norm: float = 5.0
-
-    def __post_init__(self) -> None:
-        if not self.datasets:
-            raise ValueError("classifier.datasets is empty; list sst2 and/or sst5")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"classifier.dropout must be in [0, 1), got {self.dropout}")
-        if self.epochs < 1 or self.batch_size < 1:
-            raise ValueError("classifier.epochs and classifier.batch_size must be >= 1")
-        if self.embeddings == "minilm" and self.embedding_dim != 384:
-            raise ValueError(f"classifier.embeddings minilm gives 384-d vectors; set classifier.embedding_dim 384 "
-                             f"(got {self.embedding_dim})")
-
-
-@dataclass
-class LMConfig:
-    corpus: Literal["ptb", "sst_chars"] = "ptb"
-    max_train_tokens: int | None = None   # cut the training text (quick runs, tests)
-    min_freq: int = 1
-    embedding_dim: int = 200
-    hidden_size: int = 200
-    num_layers: int = 2
-    cell: Literal["lstm", "elman"] = "lstm"
-    dropout: float = 0.0
-    tie_weights: bool = False
-    fused: bool = True
-    batch_size: int = 20
-    bptt: int = 35
-    lr: float = 1.0                       # plain SGD
-    clip_norm: float = 5.0
-    epochs: int = 6
-    schedule: Literal["step", "plateau"] = "step"
-    lr_decay: float = 0.5                 # step: lr *= lr_decay each epoch after decay_after; plateau: when
-    decay_after: int = 4                  #   the validation perplexity did not improve
-    max_minutes: float | None = None      # stop training after this much time (then evaluate)
-    eval_batch_size: int = 10
-    prompt: str = "the company said"
-    sample_tokens: int = 30
-    samples: int = 3
-    temperature: float = 0.8
-    top_k: int | None = None
-    top_p: float | None = 0.9
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"lm.dropout must be in [0, 1), got {self.dropout}")
-        if not 0 < self.lr_decay <= 1:
-            raise ValueError(f"lm.lr_decay must be in (0, 1], got {self.lr_decay}")
-        if self.top_p is not None and not 0 < self.top_p <= 1:
-            raise ValueError(f"lm.top_p must be in (0, 1] or null, got {self.top_p}")
-
-
-@dataclass
-class VanishingConfig:
-    steps: int = 100
-    hidden_size: int = 64
-    input_size: int = 32
-    batch_size: int = 16
-    forget_bias: float = 1.0
-
-
-# ---------------------------------------------------------------------------------------------
-# Classifier
 
 
 def build_classifier(config: ClassifierConfig, data: ClassificationData,
@@ -129,181 +53,294 @@ def build_classifier(config: ClassifierConfig, data: ClassificationData,
     return model
 
 
-@torch.no_grad()
-def predict(model: RNNClassifier, examples, batch_size: int, pad_index: int, device: torch.device,
-            amp: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(gold labels [n], predicted labels [n]) in batch order."""
-    model.eval()
-    gold, pred = [], []
-    for batch, labels in classification_batches(examples, batch_size, pad_index, device=device):
-        with autocast(device, amp):
-            logits = model(batch.indices, batch.lengths)                   # (B, C)
-        gold.append(labels.cpu().numpy())
-        pred.append(logits.argmax(dim=-1).cpu().numpy())
-    return np.concatenate(gold), np.concatenate(pred)
+def build_language_model(config: LMConfig, vocab_size: int) -> RNNLanguageModel:
+    return RNNLanguageModel(vocab_size, config.embedding_dim, config.hidden_size, config.num_layers, config.cell,
+                            config.dropout, config.tie_weights, config.fused)
 
 
-def train_classifier(config: ClassifierConfig, data: ClassificationData, name: str, run: Run,
-                     device: torch.device, amp: bool = False, seed: int = 0) -> dict[str, Any]:
-    """Train with Adam, keep the best-on-dev checkpoint, report test accuracy, macro-F1 and the confusion matrix."""
-    model = build_classifier(config, data, run.log).to(device)
-    if config.sparse_embeddings:
-        rest = [p for name, p in model.named_parameters() if not name.startswith("embedding.")]
-        optimizers = [torch.optim.SparseAdam(list(model.embedding.parameters()), lr=config.lr),
-                      torch.optim.Adam(rest, lr=config.lr, weight_decay=config.weight_decay)]
-        step = TrainStep(model, optimizers, config.clip_norm, amp, device, clip_parameters=rest)
-    else:
-        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-        step = TrainStep(model, optimizer, config.clip_norm, amp, device)
-    checkpoint = run.path(f"{name}_best.pt")
+class Trainer:
+    """What both trainers share: the model, its optimizers and train step, the model's checkpoints
+    (``<name>.last.ckpt`` / ``<name>.best.ckpt``) and the seconds trained, counted across resumes."""
+
+    def __init__(self, model: torch.nn.Module, optimizers: Sequence[torch.optim.Optimizer], step: TrainStep,
+                 run: Run, name: str) -> None:
+        self.model, self.optimizers, self.step, self.run = model, list(optimizers), step, run
+        self.device = next(model.parameters()).device
+        self.checkpoints = run.checkpoints.part(name)
+        self.seconds_before, self.started = 0.0, time.perf_counter()
+
+    def seconds(self) -> float:
+        """Seconds of training so far, across resumes."""
+        return self.seconds_before + time.perf_counter() - self.started
+
+    def state(self) -> dict[str, Any]:
+        scaler = self.step.scaler
+        return {"model": self.model.state_dict(), "optimizers": [opt.state_dict() for opt in self.optimizers],
+                "scaler": scaler.state_dict() if scaler is not None else None, "seconds": self.seconds()}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        for optimizer, saved in zip(self.optimizers, state["optimizers"], strict=True):
+            optimizer.load_state_dict(saved)
+        if self.step.scaler is not None and state["scaler"] is not None:
+            self.step.scaler.load_state_dict(state["scaler"])
+        self.seconds_before = state["seconds"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Classifier
+
+
+@dataclass
+class ClassifierHistory:
+    """Per epoch: the training loss and dev accuracy; the best dev accuracy and its epoch; seconds trained."""
+
+    curves: dict[str, list[float]] = field(default_factory=lambda: {"train loss": [], "dev accuracy": []})
+    best_dev: float = -1.0
+    best_epoch: int = 0
+    seconds: float = 0.0
+
+
+class ClassifierTrainer(Trainer):
+    """Adam (SparseAdam for a sparse embedding), cross-entropy; the sums of the epoch in progress."""
+
+    def __init__(self, model: RNNClassifier, data: ClassificationData, config: ClassifierConfig, run: Run,
+                 name: str, amp: bool = False) -> None:
+        if config.sparse_embeddings:
+            rest = [p for key, p in model.named_parameters() if not key.startswith("embedding.")]
+            optimizers = [torch.optim.SparseAdam(list(model.embedding.parameters()), lr=config.lr),
+                          torch.optim.Adam(rest, lr=config.lr, weight_decay=config.weight_decay)]
+        else:
+            rest = list(model.parameters())
+            optimizers = [torch.optim.Adam(rest, lr=config.lr, weight_decay=config.weight_decay)]
+        device = next(model.parameters()).device
+        super().__init__(model, optimizers, TrainStep(model, optimizers, config.clip_norm, amp, device, rest), run,
+                         name)
+        self.data, self.config, self.name, self.amp = data, config, name, amp
+        self.history = ClassifierHistory()
+        self.start_epoch()
+
+    def start_epoch(self) -> None:
+        self.loss_sum, self.count = torch.zeros((), device=self.device), 0
+
+    def state(self) -> dict[str, Any]:
+        return {**super().state(), "history": asdict(self.history), "loss_sum": self.loss_sum, "count": self.count}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        super().restore(state)
+        self.history = ClassifierHistory(**state["history"])
+        self.loss_sum, self.count = state["loss_sum"].to(self.device), state["count"]
+
+    def train_batch(self, positions: Sequence[int]) -> None:
+        batch, labels = classification_batch(self.data.train, positions, self.data.pad_index, self.device)
+        loss, _ = self.step(lambda: F.cross_entropy(self.model(batch.indices, batch.lengths), labels))
+        self.loss_sum += loss * len(labels)
+        self.count += len(labels)
+
+    def end_epoch(self, epoch: int) -> None:
+        """Score dev, record the epoch, keep the weights when dev accuracy is a new best."""
+        history, data = self.history, self.data
+        dev_accuracy = accuracy(*predict(self.model, data.dev, 256, data.pad_index, self.device, self.amp))
+        history.curves["train loss"].append(float(self.loss_sum) / self.count)
+        history.curves["dev accuracy"].append(dev_accuracy)
+        if dev_accuracy > history.best_dev:
+            history.best_dev, history.best_epoch = dev_accuracy, epoch
+            self.checkpoints.save("best", model_state(self.model, {"words": data.vocab}, config_to_dict(self.config),
+                                                      extra={"epoch": epoch, "dev_accuracy": dev_accuracy}))
+        history.seconds = self.seconds()
+        self.run.log(f"{self.name} epoch {epoch}: train loss {history.curves['train loss'][-1]:.4f}, dev accuracy "
+                     f"{dev_accuracy:.4f} ({history.seconds:.0f} s)")
+
+
+def fit_classifier(model: RNNClassifier, data: ClassificationData, config: ClassifierConfig, run: Run, name: str,
+                   seed: int = 0, amp: bool = False) -> ClassifierHistory:
+    """Train on data.train (an epoch's batch order from `seed` and the epoch), keep the best dev epoch's
+    weights (``<name>.best.ckpt``), resume from ``<name>.last.ckpt`` when there is one. `model` ends with
+    the best weights."""
+    trainer = ClassifierTrainer(model, data, config, run, name, amp)
     run.log(f"{name}: {len(data.train):,} train / {len(data.dev):,} dev / {len(data.test):,} test examples, "
-            f"vocabulary {len(data.vocab):,}, {count_parameters(model):,} parameters, device {device}")
-    curves: dict[str, list[float]] = {"train loss": [], "dev accuracy": []}
-    best_dev, best_epoch, start = -1.0, 0, time.perf_counter()
-    for epoch in range(1, config.epochs + 1):
+            f"vocabulary {len(data.vocab):,}, {count_parameters(model):,} parameters, device {trainer.device}")
+    loop = TrainingLoop(trainer.checkpoints, trainer.state, trainer.restore, run.log)
+    for epoch in loop.epochs(config.epochs):
+        if loop.batch == 0:
+            trainer.start_epoch()
         model.train()
-        total, count = torch.zeros((), device=device), 0
-        batches = classification_batches(data.train, config.batch_size, data.pad_index, shuffle=True,
-                                         seed=seed + epoch, device=device)
-        for batch, labels in run.progress(batches, desc=f"{name} epoch {epoch}",
-                                          total=math.ceil(len(data.train) / config.batch_size)):
-            loss, _ = step(lambda batch=batch, labels=labels: F.cross_entropy(
-                model(batch.indices, batch.lengths), labels))
-            total += loss * len(labels)
-            count += len(labels)
-        dev_accuracy = accuracy(*predict(model, data.dev, 256, data.pad_index, device, amp))
-        curves["train loss"].append(float(total) / count)
-        curves["dev accuracy"].append(dev_accuracy)
-        if dev_accuracy > best_dev:
-            best_dev, best_epoch = dev_accuracy, epoch
-            save_checkpoint(checkpoint, model, {"words": data.vocab}, extra={"epoch": epoch, "dev_accuracy": best_dev})
-        run.log(f"{name} epoch {epoch}: train loss {curves['train loss'][-1]:.4f}, dev accuracy {dev_accuracy:.4f}"
-                f" ({time.perf_counter() - start:.0f} s)")
-    seconds = time.perf_counter() - start
-    load_checkpoint(checkpoint, model, {"words": data.vocab}, device)
-    gold, pred = predict(model, data.test, 256, data.pad_index, device, amp)
-    classes = len(data.label_names)
-    matrix = confusion_matrix(gold, pred, classes)
-    plot_confusion_matrix(matrix, data.label_names, run.path(f"{name}_confusion.png"), title=f"{name} test")
-    plot_curves({"train loss": curves["train loss"]}, run.path(f"{name}_loss.png"), xlabel="epoch",
-                title=f"{name}: training loss")
-    plot_curves({"dev accuracy": curves["dev accuracy"]}, run.path(f"{name}_dev_accuracy.png"), xlabel="epoch",
-                ylabel="accuracy", title=f"{name}: dev accuracy")
-    return {"test_accuracy": accuracy(gold, pred), "test_macro_f1": macro_f1(gold, pred, range(classes)),
-            "best_dev_accuracy": best_dev, "best_epoch": best_epoch, "confusion_matrix": matrix.tolist(),
-            "curves": curves, "train_seconds": round(seconds, 1), "parameters": count_parameters(model),
-            "vocab_size": len(data.vocab), "train_examples": len(data.train), "test_examples": len(data.test)}
+        order = batch_positions(data.train, config.batch_size, shuffle=True, seed=seed + epoch)
+        for positions in run.progress(loop.batches(order), f"{name} epoch {epoch}", total=len(order),
+                                      initial=loop.batch):
+            trainer.train_batch(positions)
+        trainer.end_epoch(epoch)
+    load_model(trainer.checkpoints.path("best"), model, {"words": data.vocab})
+    return trainer.history
 
 
 # ---------------------------------------------------------------------------------------------
 # Language model
 
 
-def build_language_model(config: LMConfig, vocab_size: int) -> RNNLanguageModel:
-    return RNNLanguageModel(vocab_size, config.embedding_dim, config.hidden_size, config.num_layers, config.cell,
-                            config.dropout, config.tie_weights, config.fused)
+def detach_state(state: Any) -> Any:
+    """Cut the graph behind a recurrent state (a tensor or nested tuple/list of tensors), for truncated BPTT."""
+    if state is None:
+        return None
+    if isinstance(state, torch.Tensor):
+        return state.detach()
+    return type(state)(detach_state(part) for part in state)
 
 
-@torch.no_grad()
-def evaluate_perplexity(model: RNNLanguageModel, stream: torch.Tensor, batch_size: int, bptt: int,
-                        device: torch.device, amp: bool = False) -> float:
-    """Perplexity of a 1-D index stream, read as `batch_size` rows with the state carried across windows."""
-    model.eval()
-    rows = batchify(stream, batch_size).to(device)                        # (B, L)
-    total_nll, tokens, state = torch.zeros((), device=device, dtype=torch.float64), 0, None
-    for inputs, targets in bptt_windows(rows, bptt):
-        with autocast(device, amp):
-            logits, state = model(inputs, state)                           # (B, t, V)
-        total_nll += F.cross_entropy(logits.float().flatten(0, 1), targets.flatten(), reduction="sum").double()
-        tokens += targets.numel()
-    return perplexity(float(total_nll), tokens)
+def tbptt_step(model: RNNLanguageModel, step: TrainStep, inputs: torch.Tensor, targets: torch.Tensor,
+               state: State | None) -> tuple[torch.Tensor, State]:
+    """One update on a window (inputs, targets [B, t]) from the carried `state`, detached first so that
+    gradients stop at the window's start. Returns (the window's mean loss, the state after it)."""
+    state = detach_state(state)
+
+    def loss_fn() -> torch.Tensor:
+        nonlocal state
+        logits, state = model(inputs, state)                               # (B, t, V)
+        return F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+
+    loss, _ = step(loss_fn)
+    return loss, state
 
 
-def train_lm_epoch(model: RNNLanguageModel, step: TrainStep, windows, deadline: float | None = None
+def train_lm_epoch(model: RNNLanguageModel, step: TrainStep, windows: Sequence[tuple[torch.Tensor, torch.Tensor]]
                    ) -> tuple[float, int, int]:
-    """One pass of truncated BPTT over `windows` ((inputs, targets) pairs, each [B, t]), the state carried
-    and detached between windows. Stops early once ``time.perf_counter()`` passes `deadline`.
-
-    Returns (summed training loss over predicted tokens, tokens predicted, windows completed).
-    """
+    """One plain pass of truncated BPTT over `windows`, the state carried from one to the next (the
+    benchmark times it). Returns (summed loss over predicted tokens, tokens predicted, windows)."""
     model.train()
-    state, total, tokens, completed = None, None, 0, 0
+    state, total, tokens = None, torch.zeros((), device=next(model.parameters()).device), 0
     for inputs, targets in windows:
-        state = detach_state(state)
-
-        def loss_fn(inputs=inputs, targets=targets):
-            nonlocal state
-            logits, state = model(inputs, state)                           # (B, t, V)
-            return F.cross_entropy(logits.flatten(0, 1), targets.flatten())
-
-        loss, _ = step(loss_fn)
-        total = loss * targets.numel() if total is None else total + loss * targets.numel()
-        tokens, completed = tokens + targets.numel(), completed + 1
-        if deadline is not None and time.perf_counter() > deadline:
-            break
-    return float(total), tokens, completed
+        loss, state = tbptt_step(model, step, inputs, targets, state)
+        total += loss * targets.numel()
+        tokens += targets.numel()
+    return float(total), tokens, len(windows)
 
 
-def train_language_model(config: LMConfig, corpus: LMCorpus, run: Run, device: torch.device,
-                         amp: bool = False) -> dict[str, Any]:
-    """SGD with truncated BPTT and gradient clipping; learning-rate schedule; best-on-valid checkpoint;
-    valid/test perplexity and samples from the prompt."""
-    model = build_language_model(config, len(corpus.vocab)).to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=config.lr)
-    step = TrainStep(model, optimizer, config.clip_norm, amp, device)
-    windows = bptt_windows(batchify(corpus.train, config.batch_size).to(device), config.bptt)
-    checkpoint, unit = run.path(f"lm_{corpus.level}_best.pt"), "words" if corpus.level == "word" else "characters"
+def make_scheduler(optimizer: torch.optim.Optimizer, config: LMConfig) -> Any:
+    """``step``: lr * lr_decay after every epoch from `decay_after` on; ``plateau``: after an epoch whose
+    validation perplexity is no new best; None when lr_decay is 1 (a constant rate)."""
+    if config.lr_decay == 1:
+        return None
+    if config.schedule == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=config.lr_decay, patience=0,
+                                                          threshold=0.0, threshold_mode="abs")
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda epoch: config.lr_decay ** max(0, epoch - config.decay_after + 1))
+
+
+@dataclass
+class LMHistory:
+    """Per epoch: training and validation perplexity, seconds; the best validation perplexity; epochs
+    (a fraction when the time budget cut one); tokens trained on and the seconds of those steps; seconds
+    in all; `stopped`: the time budget ended training."""
+
+    curves: dict[str, list[float]] = field(default_factory=lambda: {"train perplexity": [], "valid perplexity": []})
+    epoch_seconds: list[float] = field(default_factory=list)
+    best_valid: float = math.inf
+    epochs_done: float = 0.0
+    trained_tokens: int = 0
+    step_seconds: float = 0.0
+    seconds: float = 0.0
+    stopped: bool = False
+
+
+class LMTrainer(Trainer):
+    """Plain SGD with clipping and the schedule; within an epoch the state carried from window to window
+    and the sums of the epoch so far."""
+
+    def __init__(self, model: RNNLanguageModel, corpus: LMCorpus, config: LMConfig, run: Run, amp: bool = False
+                 ) -> None:
+        optimizer = torch.optim.SGD(model.parameters(), lr=config.lr)
+        super().__init__(model, [optimizer], TrainStep(model, optimizer, config.clip_norm, amp), run, "lm")
+        self.corpus, self.config, self.amp = corpus, config, amp
+        self.scheduler = make_scheduler(optimizer, config)
+        self.history = LMHistory()
+        self.start_epoch()
+
+    @property
+    def lr(self) -> float:
+        return self.optimizers[0].param_groups[0]["lr"]
+
+    def start_epoch(self) -> None:
+        self.carried: State | None = None
+        self.loss_sum, self.tokens, self.windows_done = torch.zeros((), device=self.device), 0, 0
+        self.epoch_began = self.seconds()
+
+    def state(self) -> dict[str, Any]:
+        return {**super().state(), "scheduler": self.scheduler.state_dict() if self.scheduler else None,
+                "history": asdict(self.history), "carried": detach_state(self.carried), "loss_sum": self.loss_sum,
+                "tokens": self.tokens, "windows_done": self.windows_done, "epoch_began": self.epoch_began}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        super().restore(state)
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        self.history = LMHistory(**state["history"])
+        carried = state["carried"]
+        self.carried = None if carried is None else tuple(part.to(self.device) for part in carried)
+        self.loss_sum, self.tokens = state["loss_sum"].to(self.device), state["tokens"]
+        self.windows_done, self.epoch_began = state["windows_done"], state["epoch_began"]
+
+    def out_of_time(self) -> bool:
+        minutes = self.config.max_minutes
+        return minutes is not None and self.seconds() > 60 * minutes
+
+    def train_window(self, inputs: torch.Tensor, targets: torch.Tensor) -> None:
+        began = time.perf_counter()
+        loss, self.carried = tbptt_step(self.model, self.step, inputs, targets, self.carried)
+        self.loss_sum += loss * targets.numel()
+        self.tokens += targets.numel()
+        self.windows_done += 1
+        self.history.step_seconds += time.perf_counter() - began
+
+    def end_epoch(self, epoch: int, windows: int) -> None:
+        """Score validation, record the epoch, keep the weights on a new best, schedule the rate."""
+        history, config = self.history, self.config
+        history.epochs_done += self.windows_done / windows
+        history.trained_tokens += self.tokens
+        valid = evaluate_perplexity(self.model, self.corpus.valid, config.eval_batch_size, config.bptt, self.device,
+                                    self.amp)
+        history.curves["train perplexity"].append(math.exp(min(float(self.loss_sum) / self.tokens, 700)))
+        history.curves["valid perplexity"].append(valid)
+        history.seconds = self.seconds()
+        history.epoch_seconds.append(round(history.seconds - self.epoch_began, 1))
+        self.run.log(f"lm epoch {epoch}: lr {self.lr:g}, train perplexity {history.curves['train perplexity'][-1]:.1f}"
+                     f", valid perplexity {valid:.1f} (epoch {history.epoch_seconds[-1]:.0f} s, total "
+                     f"{history.seconds:.0f} s)")
+        if valid < history.best_valid:
+            history.best_valid = valid
+            self.checkpoints.save("best", model_state(self.model, {"tokens": self.corpus.vocab},
+                                                      config_to_dict(config), extra={"epoch": epoch, "valid": valid}))
+        if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            self.scheduler.step(valid)
+        elif self.scheduler is not None:
+            self.scheduler.step()
+        if history.stopped:
+            self.run.log(f"lm: stopped after {history.epochs_done:.2f} epochs: the time budget of "
+                         f"{config.max_minutes} min is spent")
+
+
+def fit_language_model(model: RNNLanguageModel, corpus: LMCorpus, config: LMConfig, run: Run, amp: bool = False
+                       ) -> LMHistory:
+    """Truncated BPTT over corpus.train cut into `batch_size` rows, the state carried across windows and
+    reset at each epoch; stop when `max_minutes` is spent; keep the best validation epoch's weights
+    (``lm.best.ckpt``), resume from ``lm.last.ckpt``. `model` ends with the best weights."""
+    trainer = LMTrainer(model, corpus, config, run, amp)
+    windows = bptt_windows(batchify(corpus.train, config.batch_size).to(trainer.device), config.bptt)
     run.log(f"lm ({corpus.level} level): {corpus.train.numel():,} train tokens, vocabulary {len(corpus.vocab):,}, "
-            f"{count_parameters(model):,} parameters, {len(windows)} windows per epoch, device {device}")
-    budget = None if config.max_minutes is None else 60 * config.max_minutes
-    curves: dict[str, list[float]] = {"train perplexity": [], "valid perplexity": []}
-    epoch_seconds: list[float] = []
-    best_valid, lr, trained_tokens, epochs_done, start = math.inf, config.lr, 0, 0.0, time.perf_counter()
-    out_of_time, train_seconds = False, 0.0
-    for epoch in range(1, config.epochs + 1):
-        epoch_start = time.perf_counter()
-        deadline = None if budget is None else start + budget
-        progress = run.progress(windows, desc=f"lm epoch {epoch} (lr {lr:g})")
-        total, tokens, completed = train_lm_epoch(model, step, progress, deadline)
-        out_of_time = deadline is not None and time.perf_counter() > deadline
-        epochs_done += completed / len(windows)
-        trained_tokens += tokens
-        train_seconds += time.perf_counter() - epoch_start
-        valid = evaluate_perplexity(model, corpus.valid, config.eval_batch_size, config.bptt, device, amp)
-        curves["train perplexity"].append(math.exp(min(float(total) / tokens, 700)))
-        curves["valid perplexity"].append(valid)
-        epoch_seconds.append(round(time.perf_counter() - epoch_start, 1))
-        run.log(f"lm epoch {epoch}: lr {lr:g}, train perplexity {curves['train perplexity'][-1]:.1f}, valid "
-                f"perplexity {valid:.1f} (epoch {epoch_seconds[-1]:.0f} s, total {time.perf_counter() - start:.0f} s)")
-        improved = valid < best_valid
-        if improved:
-            best_valid = valid
-            save_checkpoint(checkpoint, model, {"tokens": corpus.vocab}, extra={"epoch": epoch, "valid": valid})
-        if config.schedule == "step" and epoch >= config.decay_after:
-            lr *= config.lr_decay
-        elif config.schedule == "plateau" and not improved:
-            lr *= config.lr_decay
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        if out_of_time:
-            run.log(f"lm: stopped after {epochs_done:.2f} epochs: the time budget of {config.max_minutes} min is spent")
-            break
-    seconds = time.perf_counter() - start
-    load_checkpoint(checkpoint, model, {"tokens": corpus.vocab}, device)
-    test = evaluate_perplexity(model, corpus.test, config.eval_batch_size, config.bptt, device, amp)
-    prompt = corpus.prompt_tokens(config.prompt)
-    stop = "</s>" if corpus.level == "char" else None
-    samples = [generate(model, corpus.vocab, prompt, config.sample_tokens, config.temperature, config.top_k,
-                        config.top_p, stop, seed=seed) for seed in range(config.samples)]
-    joiner = "" if corpus.level == "char" else " "
-    texts = [config.prompt + joiner + joiner.join(sample) for sample in samples]
-    for text in texts:
-        run.log(f"lm sample: {text}")
-    plot_curves({name: curves[name] for name in ("train perplexity", "valid perplexity")},
-                run.path(f"lm_{corpus.level}_perplexity.png"), xlabel="epoch", ylabel="perplexity", logy=True,
-                title=f"LM ({corpus.level} level): perplexity per epoch")
-    return {"valid_perplexity": best_valid, "test_perplexity": test, "epochs_completed": round(epochs_done, 3),
-            "stopped_by_time_budget": out_of_time, "curves": curves, "epoch_seconds": epoch_seconds,
-            "train_seconds": round(seconds, 1),
-            "tokens_per_second": round(trained_tokens / train_seconds, 1), "unit": unit, "samples": texts,
-            "parameters": count_parameters(model), "vocab_size": len(corpus.vocab)}
+            f"{count_parameters(model):,} parameters, {len(windows)} windows per epoch, device {trainer.device}")
+    loop = TrainingLoop(trainer.checkpoints, trainer.state, trainer.restore, run.log)
+    for epoch in loop.epochs(config.epochs):
+        if trainer.history.stopped:
+            break                                     # the time budget ran out in an earlier epoch
+        if loop.batch == 0:
+            trainer.start_epoch()
+        model.train()
+        for inputs, targets in run.progress(loop.batches(windows), f"lm epoch {epoch} (lr {trainer.lr:g})",
+                                            total=len(windows), initial=loop.batch):
+            trainer.train_window(inputs, targets)
+            if trainer.out_of_time():
+                trainer.history.stopped = True
+                break
+        trainer.end_epoch(epoch, len(windows))
+    load_model(trainer.checkpoints.path("best"), model, {"tokens": corpus.vocab})
+    return trainer.history

@@ -6,7 +6,7 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from hw6_rnn.cells import LSTMCell
-from hw6_rnn.layers import FusedRNN, RecurrentLayer, StackedRNN
+from hw6_rnn.layers import FusedRNN, RecurrentLayer, StackedRNN, lengths_to_mask
 from hw6_rnn.tests.helpers import assert_close, copy_cell_weights, copy_rnn_weights, padded_inputs
 
 LENGTHS = [5, 2, 4, 1]
@@ -121,3 +121,12 @@ def test_empty_sequences_are_a_clear_error(fused):
         module(torch.zeros(2, 3, 3), torch.tensor([3, 0]))
     with pytest.raises(ValueError, match="length 0"):
         module(torch.zeros(2, 3, 3), torch.tensor([0, 0]))       # a batch that is all padding
+
+
+@pytest.mark.points(0)  # given code
+def test_lengths_to_mask_marks_the_real_tokens():
+    mask = lengths_to_mask(torch.tensor([3, 1]), 4)
+    assert mask.tolist() == [[True, True, True, False], [True, False, False, False]] and mask.dtype == torch.bool
+    assert lengths_to_mask(torch.tensor([2, 1])).shape == (2, 2), "without max_len the longest sequence sets it"
+    with pytest.raises(ValueError, match=r"expected lengths of shape \[batch\]"):
+        lengths_to_mask(torch.ones(2, 2))

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from common.vocabulary import PAD, UNK, Vocabulary
+from hw6_rnn.config import ClassifierConfig
 from hw6_rnn.pretrained import vocabulary_vectors, wordpiece_vectors
-from hw6_rnn.train import ClassifierConfig
 
 pytestmark = pytest.mark.points(0)  # given code
 
