@@ -1,31 +1,21 @@
-"""PyTorch helpers shared by the PyTorch homeworks: device, padded tensors, checkpoints, train step, sampling.
+"""PyTorch helpers shared by the PyTorch homeworks: device and autocast, padded tensors, the train step.
 
     device = resolve_device("auto")                       # cuda when present, else cpu
     batch = padded_tensors([[4, 5, 6], [7]], pad_index=0, device=device)
     batch.indices  # [2, 3] int64     batch.lengths  # [2] int64     batch.mask  # [2, 3] bool
     step = TrainStep(model, optimizer, clip_norm=0.25, amp=True)   # AMP only acts on CUDA
     loss_value, grad_norm = step(loss_fn)                 # loss_fn() -> scalar loss tensor
-    save_checkpoint(path, model, vocabularies={"words": vocab}, config=config_dict)
-    load_checkpoint(path, model, vocabularies={"words": vocab}, device=device)   # CPU <-> GPU
-    next_index = sample_next(logits, temperature=0.8, top_k=50, top_p=0.9, generator=generator)
 """
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import torch
 from torch import nn
 
 from common.data import pad_batch
-from common.fileio import atomic_path
-from common.vocabulary import Vocabulary
-
-CHECKPOINT_FORMAT = 1
-
 
 # ---------------------------------------------------------------------------------------------
 # Devices
@@ -95,14 +85,6 @@ def padded_tensors(sequences: Sequence[Sequence[int]], pad_index: int,
                        mask=torch.from_numpy(batch.mask).to(device))         # [B, T]
 
 
-def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
-    """[batch] lengths -> [batch, max_len] bool mask, True where position < length."""
-    if lengths.dim() != 1:
-        raise ValueError(f"expected lengths of shape [batch], got {tuple(lengths.shape)}")
-    max_len = int(lengths.max()) if max_len is None else max_len
-    return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
-
-
 # ---------------------------------------------------------------------------------------------
 # Training
 
@@ -162,124 +144,6 @@ class TrainStep:
         return loss.detach(), grad_norm
 
 
-def detach_state(state: Any) -> Any:
-    """Cut the graph behind a recurrent state (a tensor or nested tuple/list of tensors), for truncated BPTT."""
-    if state is None:
-        return None
-    if isinstance(state, torch.Tensor):
-        return state.detach()
-    return type(state)(detach_state(part) for part in state)
-
-
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters (a tied weight counts once)."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
-# ---------------------------------------------------------------------------------------------
-# Checkpoints
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that does not fit the model or vocabulary it is loaded into; the message names the fix."""
-
-
-def save_checkpoint(path: str | Path, model: nn.Module, vocabularies: Mapping[str, Vocabulary] | None = None,
-                    config: Mapping[str, Any] | None = None, extra: Mapping[str, Any] | None = None) -> Path:
-    """Write the model's weights (moved to the CPU), the vocabularies' tokens, the config and `extra` atomically.
-
-    A checkpoint written on a GPU loads on a CPU-only machine and the other way round.
-    """
-    payload = {
-        "format": CHECKPOINT_FORMAT,
-        "model": {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()},
-        "vocabularies": {name: list(vocab.tokens) for name, vocab in (vocabularies or {}).items()},
-        "config": dict(config or {}),
-        "extra": dict(extra or {}),
-    }
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
-    return path
-
-
-def load_checkpoint(path: str | Path, model: nn.Module, vocabularies: Mapping[str, Vocabulary] | None = None,
-                    device: torch.device | str = "cpu") -> dict[str, Any]:
-    """Load weights saved by :func:`save_checkpoint` into `model` on `device`; return the whole payload.
-
-    Every vocabulary in `vocabularies` must equal the one saved under the same name (same tokens in
-    the same order): indices from another vocabulary would silently mean other words.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint {path} does not exist; train a model first (it is written by the run)")
-    device = torch.device(device)
-    payload = torch.load(path, map_location=device, weights_only=True)
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(f"{path} is not a checkpoint written by common.torch_utils.save_checkpoint")
-    for name, vocab in (vocabularies or {}).items():
-        saved = payload["vocabularies"].get(name)
-        if saved is None:
-            raise CheckpointError(f"{path} holds no vocabulary {name!r} (it has {sorted(payload['vocabularies'])})")
-        if saved != list(vocab.tokens):
-            where = next((i for i, (a, b) in enumerate(zip(saved, vocab.tokens, strict=False)) if a != b),
-                         min(len(saved), len(vocab.tokens)))
-            raise CheckpointError(
-                f"{path}: the {name!r} vocabulary differs from the one the model was trained with "
-                f"(saved {len(saved)} tokens, given {len(vocab)}; first difference at index {where}); "
-                "rebuild the vocabulary from the same data and settings, or load the vocabulary saved with the run")
-    try:
-        model.load_state_dict(payload["model"])
-    except RuntimeError as error:
-        raise CheckpointError(f"{path} does not fit this model (different sizes or layers?): {error}") from None
-    model.to(device)
-    return payload
-
-
-# ---------------------------------------------------------------------------------------------
-# Sampling
-
-
-def check_sampling_settings(temperature: float = 1.0, top_k: int | None = None, top_p: float | None = None) -> None:
-    """Raise a ValueError naming the setting when :func:`sample_next` would refuse it (so callers can fail early)."""
-    if temperature < 0:
-        raise ValueError(f"temperature must be >= 0 (0 = greedy), got {temperature}")
-    if top_k is not None and top_k < 1:
-        raise ValueError(f"top_k must be >= 1 or None, got {top_k}")
-    if top_p is not None and not 0 < top_p <= 1:
-        raise ValueError(f"top_p must be in (0, 1] or None, got {top_p}")
-
-
-def sample_next(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None,
-                top_p: float | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
-    """Draw one index per row from ``softmax(logits / temperature)`` restricted to the top-k / top-p tokens.
-
-    logits: [batch, vocab] (or [vocab]); returns [batch] (or a 0-d tensor) int64.
-    `temperature` 0 means greedy (argmax). `top_k`: keep the k most probable tokens. `top_p`
-    (nucleus): keep the smallest set of most probable tokens whose probability reaches p, in (0, 1].
-    Both filters may be combined (top-k first). The same generator state gives the same draws.
-    """
-    check_sampling_settings(temperature, top_k, top_p)
-    single = logits.dim() == 1
-    logits = logits[None, :] if single else logits                     # [B, V]
-    if logits.dim() != 2:
-        raise ValueError(f"expected logits [batch, vocab] or [vocab], got shape {tuple(logits.shape)}")
-    logits = logits.float()
-    if temperature == 0:
-        choice = logits.argmax(dim=-1)
-        return choice[0] if single else choice
-    logits = logits / temperature
-    if top_k is not None and top_k < logits.size(-1):
-        kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]         # [B, 1]
-        logits = logits.masked_fill(logits < kth, float("-inf"))
-    if top_p is not None and top_p < 1:
-        sorted_logits, order = torch.sort(logits, dim=-1, descending=True)   # [B, V]
-        probs = torch.softmax(sorted_logits, dim=-1)
-        before = torch.cumsum(probs, dim=-1) - probs                   # mass of the strictly better tokens
-        drop_sorted = before >= top_p                                  # the first token is always kept
-        drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
-        logits = logits.masked_fill(drop, float("-inf"))
-    probs = torch.softmax(logits, dim=-1)                              # [B, V]
-    choice = torch.multinomial(probs.cpu(), 1, generator=generator).squeeze(-1).to(logits.device)
-    return choice[0] if single else choice
-
