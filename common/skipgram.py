@@ -15,6 +15,7 @@ the same batches, whatever ran before.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -183,21 +184,28 @@ class SkipGramData:
         return targets[order], contexts[order], rng
 
     def epoch_batches(self, epoch: int, batch_size: int) -> EpochBatches:
-        """Minibatches (targets [B], contexts [B], negatives [B, k]) of one epoch; ``len()`` gives their
-        number. The last batch may be smaller."""
+        """Minibatches (targets [B], contexts [B], negatives [B, k]) of one epoch, read in order (see
+        :class:`EpochBatches`); ``len()`` gives their number. The last batch may be smaller."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         targets, contexts, rng = self.epoch_pairs(epoch)
         return EpochBatches(targets, contexts, self.sampler, self.negatives, batch_size, rng)
 
 
-class EpochBatches(Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]):
-    """An iterator over one epoch's minibatches that also knows how many there are (for LR decay)."""
+class EpochBatches:
+    """One epoch's minibatches (targets [B], contexts [B], negatives [B, k]); ``len()`` gives their number.
 
-    def __init__(self, targets, contexts, sampler: NegativeSampler, negatives: int, batch_size: int, rng) -> None:
-        self.targets, self.contexts = targets, contexts
+    The negatives are drawn from the epoch's generator as the batches are read, so they are read in
+    order: ``batches[i]`` comes after ``batches[i - 1]`` (iterating yields the batches not read yet).
+    To continue an epoch in another process (a resumed run), keep :meth:`state_dict` after some batches
+    and give it to :meth:`load_state_dict` of the same epoch's batches there.
+    """
+
+    def __init__(self, targets: np.ndarray, contexts: np.ndarray, sampler: NegativeSampler, negatives: int,
+                 batch_size: int, rng: np.random.Generator) -> None:
+        self.targets, self.contexts = targets, contexts                 # [P] each, shuffled
         self._sampler, self._k, self._batch_size, self._rng = sampler, negatives, batch_size, rng
-        self._start = 0
+        self.position = 0                                               # batches read so far
 
     @property
     def num_pairs(self) -> int:
@@ -206,14 +214,25 @@ class EpochBatches(Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]):
     def __len__(self) -> int:
         return -(-len(self.targets) // self._batch_size)
 
-    def __iter__(self) -> EpochBatches:
-        return self
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        return (self[index] for index in range(self.position, len(self)))
 
-    def __next__(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if self._start >= len(self.targets):
-            raise StopIteration
-        stop = min(self._start + self._batch_size, len(self.targets))
-        batch = slice(self._start, stop)
-        self._start = stop
-        negatives = self._sampler.sample((stop - batch.start, self._k), self._rng)  # [B, k]
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not 0 <= index < len(self):
+            raise IndexError(f"expected a batch index in [0, {len(self)}) but got {index}")
+        if index != self.position:
+            raise ValueError(f"expected batch {self.position} next but got a request for batch {index}: an epoch's "
+                             "negatives are drawn batch after batch, so read them in order (load_state_dict "
+                             "continues from a saved position)")
+        batch = slice(index * self._batch_size, min((index + 1) * self._batch_size, len(self.targets)))
+        negatives = self._sampler.sample((batch.stop - batch.start, self._k), self._rng)  # [B, k]
+        self.position += 1
         return self.targets[batch], self.contexts[batch], negatives
+
+    def state_dict(self) -> dict[str, Any]:
+        """Where the epoch is: the batches read and the generator's state after them."""
+        return {"position": self.position, "generator": self._rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Continue from a :meth:`state_dict` of the same epoch (same data, seed, epoch and batch size)."""
+        self.position, self._rng.bit_generator.state = state["position"], state["generator"]

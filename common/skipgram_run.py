@@ -1,23 +1,37 @@
 """The word2vec run shared by hw2 (numpy SGNS) and hw3 (SGNS in edugrad): given code.
 
-Any model with ``target_embeddings`` [V, d] and ``step(targets, contexts, negatives, lr) -> loss``
-(the summed loss of the batch, before the update) trains here on :class:`SkipGramData`'s
-minibatches with word2vec's linearly decaying learning rate; its vectors are then saved, evaluated
-on WordSim-353, probed for nearest neighbours and plotted, the same way for both homeworks.
+Both homeworks train the same skip-gram model on the same data with the same schedule and differ only
+in how ``step`` computes the update, so their fit (the epoch loop, word2vec's linearly decaying
+learning rate, checkpoints and resume), their evaluation and their config live here once, not in a
+``train.py`` per homework:
+
+    run_skipgram(config, run, sentences, dataset, make_model)   # a homework's main: train, save, evaluate
+
+Any model with ``target_embeddings`` and ``context_embeddings`` [V, d] and ``step(targets, contexts,
+negatives, lr) -> loss`` (the summed loss of the batch, before the update) trains on
+:class:`SkipGramData`'s minibatches; its vectors are then saved, evaluated on WordSim-353, probed for
+nearest neighbours and plotted. ``last.ckpt`` in the run folder (common/checkpoint.py) holds the two
+tables, the history, the sums since the last recorded point and the epoch's position in its batches,
+so ``python -m hw2_word2vec.run --resume runs/hw2_word2vec/<id>`` continues exactly, the learning
+rate included (it follows the position). There is no ``best.ckpt``: nothing chooses among epochs,
+and the final vectors are saved as ``vectors.txt``.
 """
 from __future__ import annotations
 
 import os
+import tempfile
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from common.checkpoint import TrainingLoop
 from common.plots import plot_curves, plot_scatter_labels
 from common.run import Run, summary_row
-from common.skipgram import SkipGramData
+from common.skipgram import EpochBatches, SkipGramData
 from common.vocabulary import Vocabulary
 from common.word_vectors import WordVectors, pca_2d, wordsim_spearman
 
@@ -26,23 +40,24 @@ from common.word_vectors import WordVectors, pca_2d, wordsim_spearman
 class SkipGramConfig:
     """The settings every word2vec run shares (a homework's Config extends it)."""
 
-    seed: int = 0
+    seed: int = 0                         # seeds the initial vectors, subsampling, windows, shuffles and negatives
     max_sentences: int | None = None      # keep only the first lines of the corpus (tiny runs and tests)
     min_freq: int = 5                     # word2vec's min_count: rarer words are dropped
-    dim: int = 100
+    dim: int = 100                        # d, the size of each word vector
     window: int = 5                       # largest window; each position draws its size from 1..window
-    negatives: int = 5                    # k
-    subsample: float = 1e-3               # Mikolov's t (hw2's README: why not 1e-5 on 1M tokens)
-    epochs: int = 5
+    negatives: int = 5                    # k, negative words drawn per (target, context) pair
+    subsample: float = 1e-3               # Mikolov's t: occurrences of words more frequent than t are thinned (0: off)
+    epochs: int = 5                       # passes over the corpus (each with new subsampling, windows, order)
     batch_size: int = 4096                # pairs per update
     lr: float = 0.025                     # initial learning rate (per pair: the loss is summed)
     min_lr_fraction: float = 1e-4         # the rate decays linearly to lr * min_lr_fraction
-    probes: list[str] = field(default_factory=lambda: ["money", "president", "stock", "japan", "good", "computer"])
-    neighbours: int = 8
-    pca_words: list[str] = field(default_factory=lambda: [
-        "monday", "friday", "january", "march", "june", "japan", "germany", "france", "britain",
-        "dollar", "yen", "buy", "sell", "bought", "sold", "president", "chairman", "director",
-    ])
+    probes: list[str] = field(            # words whose nearest neighbours are logged
+        default_factory=lambda: ["money", "president", "stock", "japan", "good", "computer"])
+    neighbours: int = 8                   # nearest neighbours shown per probe word
+    pca_words: list[str] = field(         # words drawn in pca.png
+        default_factory=lambda: ["monday", "friday", "january", "march", "june", "japan", "germany", "france",
+                                 "britain", "dollar", "yen", "buy", "sell", "bought", "sold", "president",
+                                 "chairman", "director"])
 
     def __post_init__(self) -> None:
         if self.negatives < 1:
@@ -57,7 +72,8 @@ class SkipGramConfig:
 
 
 class SkipGramModel(Protocol):
-    target_embeddings: np.ndarray  # E [V, d]: the word vectors
+    target_embeddings: np.ndarray   # E [V, d]: the word vectors
+    context_embeddings: np.ndarray  # C [V, d]
 
     def step(self, targets: np.ndarray, contexts: np.ndarray, negatives: np.ndarray, lr: float) -> float: ...
 
@@ -84,6 +100,65 @@ def linear_decay(initial_lr: float, progress: float, min_fraction: float = 1e-4)
     return initial_lr * max(1.0 - progress, min_fraction)
 
 
+class SkipGramTraining:
+    """One run's training: the model, the history, the loss and pairs summed since the last recorded
+    point, and the epoch's batches in progress, saved and restored as a whole by the
+    :class:`~common.checkpoint.TrainingLoop`. Epochs count from 1; epoch e reads
+    ``data.epoch_batches(e - 1, batch_size)``."""
+
+    def __init__(self, model: SkipGramModel, data: SkipGramData, epochs: int, batch_size: int, lr: float,
+                 min_lr_fraction: float, points_per_epoch: int) -> None:
+        self.model, self.data, self.epochs, self.batch_size = model, data, epochs, batch_size
+        self.lr, self.min_lr_fraction, self.points_per_epoch = lr, min_lr_fraction, points_per_epoch
+        self.history = TrainingHistory()
+        self.loss_sum, self.pairs_sum = 0.0, 0
+        self.batches: EpochBatches | None = None
+        self.saved_batches: dict[str, Any] | None = None   # a resumed epoch's position in its batches
+        self.seconds_before, self.started = 0.0, time.perf_counter()
+
+    def state(self) -> dict[str, Any]:
+        return {"target_embeddings": self.model.target_embeddings, "context_embeddings": self.model.context_embeddings,
+                "history": {**asdict(self.history), "seconds": self.seconds()}, "loss_sum": self.loss_sum,
+                "pairs_sum": self.pairs_sum, "batches": self.batches.state_dict() if self.batches else None}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        np.copyto(self.model.target_embeddings, state["target_embeddings"])
+        np.copyto(self.model.context_embeddings, state["context_embeddings"])
+        self.history = TrainingHistory(**state["history"])
+        self.loss_sum, self.pairs_sum, self.saved_batches = state["loss_sum"], state["pairs_sum"], state["batches"]
+        self.seconds_before = self.history.seconds
+
+    def seconds(self) -> float:
+        """Seconds of training so far, across resumes."""
+        return self.seconds_before + time.perf_counter() - self.started
+
+    def epoch_batches(self, epoch: int, done: int) -> EpochBatches:
+        """Epoch `epoch`'s batches, from the first of them not `done` yet (a resumed epoch's saved position)."""
+        self.batches = self.data.epoch_batches(epoch - 1, self.batch_size)
+        if done:
+            if self.saved_batches is None or self.saved_batches["position"] != done:
+                raise ValueError(f"expected last.ckpt to hold epoch {epoch}'s batches at position {done} but got "
+                                 f"{self.saved_batches}: it was not written by this training loop; start a new run")
+            self.batches.load_state_dict(self.saved_batches)
+        self.saved_batches = None
+        return self.batches
+
+    def train_batch(self, batch: tuple[np.ndarray, np.ndarray, np.ndarray], epoch: int, index: int) -> None:
+        """One SGD step on batch `index` of epoch `epoch`, at the rate of the progress made so far;
+        a point of the history every 1/points_per_epoch of the epoch and at its end."""
+        targets, contexts, negatives = batch
+        num_batches = len(self.batches)
+        done = (epoch - 1 + index / num_batches) / self.epochs                                   # in [0, 1)
+        self.loss_sum += self.model.step(targets, contexts, negatives,
+                                         linear_decay(self.lr, done, self.min_lr_fraction))
+        self.pairs_sum += len(targets)
+        if (index + 1) % max(1, num_batches // self.points_per_epoch) == 0 or index + 1 == num_batches:
+            self.history.progress.append((epoch - 1 + (index + 1) / num_batches) / self.epochs)
+            self.history.loss.append(self.loss_sum / max(self.pairs_sum, 1))
+            self.history.pairs += self.pairs_sum
+            self.loss_sum, self.pairs_sum = 0.0, 0
+
+
 def train_skipgram(
     model: SkipGramModel,
     data: SkipGramData,
@@ -92,34 +167,31 @@ def train_skipgram(
     lr: float,
     min_lr_fraction: float = 1e-4,
     points_per_epoch: int = 20,
-    progress: Callable[[Iterable, str, int], Iterable] | None = None,
+    run: Run | None = None,
 ) -> TrainingHistory:
-    """Train `model` on `data` for `epochs` epochs of minibatches with plain SGD; returns the history.
+    """Train `model` on `data` for `epochs` epochs of minibatches with plain SGD (the homeworks' fit);
+    returns the history.
 
-    progress: optional wrapper ``progress(iterable, desc, total)`` such as ``Run.progress``.
+    run: the run whose ``last.ckpt`` it continues from and writes (at each epoch's end and every
+    ``--checkpoint-minutes``), whose log and progress bars it uses; None: nothing is read or written
+    (benchmarks, tests).
     """
     if epochs < 1 or batch_size < 1 or lr <= 0:
         raise ValueError(f"need epochs >= 1, batch_size >= 1 and lr > 0; got {epochs}, {batch_size}, {lr}")
-    history = TrainingHistory()
-    start = time.perf_counter()
-    for epoch in range(epochs):
-        batches = data.epoch_batches(epoch, batch_size)
-        num_batches = len(batches)
-        every = max(1, num_batches // points_per_epoch)
-        total_loss, total_pairs = 0.0, 0
-        iterator = progress(batches, f"epoch {epoch + 1}/{epochs}", num_batches) if progress else batches
-        for i, (targets, contexts, negatives) in enumerate(iterator):
-            done = (epoch + i / num_batches) / epochs                                   # in [0, 1)
-            total_loss += model.step(targets, contexts, negatives, linear_decay(lr, done, min_lr_fraction))
-            total_pairs += len(targets)
-            if (i + 1) % every == 0 or i + 1 == num_batches:
-                history.progress.append((epoch + (i + 1) / num_batches) / epochs)
-                history.loss.append(total_loss / max(total_pairs, 1))
-                history.pairs += total_pairs
-                total_loss, total_pairs = 0.0, 0
-        history.words += data.num_tokens
-    history.seconds = time.perf_counter() - start
-    return history
+    if run is None:
+        with tempfile.TemporaryDirectory(prefix="skipgram-") as scratch:
+            quiet = Run("skipgram", Path(scratch), is_main=False, checkpoint_minutes=None)
+            return train_skipgram(model, data, epochs, batch_size, lr, min_lr_fraction, points_per_epoch, quiet)
+    training = SkipGramTraining(model, data, epochs, batch_size, lr, min_lr_fraction, points_per_epoch)
+    loop = TrainingLoop(run.checkpoints, training.state, training.restore, run.log)
+    for epoch in loop.epochs(epochs):
+        batches = training.epoch_batches(epoch, loop.batch)
+        for batch in run.progress(loop.batches(batches), f"epoch {epoch}/{epochs}", total=len(batches),
+                                  initial=loop.batch):
+            training.train_batch(batch, epoch, loop.batch)
+        training.history.words += data.num_tokens
+    training.history.seconds = training.seconds()
+    return training.history
 
 
 def run_skipgram(
@@ -149,7 +221,7 @@ def run_skipgram(
 
     model = make_model(len(vocab), config.dim, np.random.default_rng(config.seed))
     history = train_skipgram(model, data, config.epochs, config.batch_size, config.lr, config.min_lr_fraction,
-                             progress=lambda it, desc, total: run.progress(it, desc, total=total))
+                             run=run)
     threads = os.environ.get("OMP_NUM_THREADS") or os.environ.get("OPENBLAS_NUM_THREADS") or "default"
     run.log(f"trained {history.pairs:,} pairs in {history.seconds:.1f} s: {history.words_per_second:,.0f} words/s "
             f"(BLAS threads: {threads}); final loss per pair {history.loss[-1]:.3f}")
@@ -181,9 +253,10 @@ def run_skipgram(
                        "oov_pairs": similarity.oov_pairs},
         "neighbours": {word: [[w, round(c, 4)] for w, c in near] for word, near in neighbours.items()},
         "summary": [
-            summary_row(dataset, f"WordSim-353 Spearman{label}", round(similarity.spearman, 4)),
-            summary_row(dataset, "WordSim-353 OOV pairs", similarity.oov_pairs),
-            summary_row(dataset, f"final loss per pair{label}", round(history.loss[-1], 4)),
+            summary_row(dataset, f"WordSim-353 Spearman{label}", round(similarity.spearman, 4),
+                        key="wordsim353_spearman"),
+            summary_row(dataset, "WordSim-353 OOV pairs", similarity.oov_pairs, key="wordsim353_oov_pairs"),
+            summary_row(dataset, f"final loss per pair{label}", round(history.loss[-1], 4), key="final_loss"),
             summary_row(dataset, f"words/s{label}", round(history.words_per_second)),
         ],
     }

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from common.data import read_ptb, read_sst_trees
-
-CorpusName = Literal["ptb", "ptb+sst"]
+from hw2_word2vec.config import CorpusName
 
 
 def load_corpus(name: CorpusName, data: Path | None = None, max_sentences: int | None = None) -> list[list[str]]:

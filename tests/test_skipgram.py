@@ -112,6 +112,22 @@ def test_skipgram_data_batches_deterministic_and_shaped() -> None:
     assert not np.array_equal(other_epoch[0], first[0][0]), "a new epoch must shuffle differently"
 
 
+def test_an_epoch_continues_from_its_saved_position_with_the_same_negatives() -> None:
+    whole = list(make_data().epoch_batches(0, 16))
+    first = make_data().epoch_batches(0, 16)
+    read = [first[0], first[1]]
+    state = first.state_dict()
+    later = make_data().epoch_batches(0, 16)
+    later.load_state_dict(state)
+    for (t1, c1, n1), (t2, c2, n2) in zip(whole, read + list(later), strict=True):
+        assert np.array_equal(t1, t2) and np.array_equal(c1, c2) and np.array_equal(n1, n2), (
+            "expected the batches after a saved position to be those of an epoch read without a break")
+    with pytest.raises(ValueError, match="expected batch 0 next but got a request for batch 2"):
+        make_data().epoch_batches(0, 16)[2]
+    with pytest.raises(IndexError):
+        first[len(first)]
+
+
 def test_skipgram_data_drops_oov_and_checks_input() -> None:
     vocab = Vocabulary.from_tokens([["the", "cat"]] * 3, specials=())
     data = SkipGramData([["the", "unknown", "cat", "the", "cat"]], vocab, window=1, negatives=1, subsample=0, seed=0)
