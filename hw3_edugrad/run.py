@@ -2,28 +2,22 @@
 
     python -m hw3_edugrad.run --config hw3_edugrad/config.quick.yaml
     python -m hw3_edugrad.run --epochs 1 --max_sentences 5000 --probes '[money, stock]'
+    python -m hw3_edugrad.run --resume runs/hw3_edugrad/<id>               # continue a killed run
 
-Writes ``vectors.txt`` (word2vec text format), ``vocab.tsv``, ``loss.png``, ``pca.png`` and
-``metrics.json`` (WordSim-353 Spearman, OOV pairs, nearest neighbours, words/s) into
-``runs/hw3_edugrad/<run id>/`` (the shared word2vec run of common/skipgram_run.py).
+Config (config.py) -> PTB train -> the word2vec run shared with hw2 (common/skipgram_run.py:
+vocabulary, pairs, training with ``last.ckpt`` for --resume, evaluation). Writes ``vectors.txt``
+(word2vec text format), ``vocab.tsv``, ``loss.png``, ``pca.png`` and ``metrics.json`` (WordSim-353
+Spearman, OOV pairs, nearest neighbours, words/s) into ``runs/hw3_edugrad/<run id>/``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from common.data import read_ptb
 from common.run import Run, run_cli
-from common.skipgram_run import SkipGramConfig, run_skipgram
+from common.skipgram_run import run_skipgram
+from hw3_edugrad.config import Config
 from hw3_edugrad.word2vec import EdugradSGNS
-
-
-@dataclass
-class Config(SkipGramConfig):
-    """hw2's settings, but smaller batches: edugrad's graph builds [batch, 1 + k, d] arrays, and at
-    1,024 pairs they stay in the CPU cache (4,096 runs about 2.5x slower)."""
-
-    batch_size: int = 1024
 
 
 def main(config: Config, run: Run) -> dict[str, Any]:
@@ -33,4 +27,5 @@ def main(config: Config, run: Run) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    run_cli("hw3_edugrad", Config, main)
+    run_cli("hw3_edugrad", Config, main, description="Train skip-gram with negative sampling written in edugrad "
+            "on the Penn Treebank text; evaluate the vectors on WordSim-353, probe nearest neighbours, plot PCA.")
