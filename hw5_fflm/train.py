@@ -126,14 +126,15 @@ class Trainer:
         out_of_time = config.max_minutes is not None and self.seconds() > 60 * config.max_minutes
         history.stopped_early = out_of_time and epoch < config.epochs
 
-
     def save_best(self, epoch: int, dev: float) -> None:
+        """``best.ckpt``: the weights with the vocabulary and config they go with (common.checkpoint.model_state)."""
         self.run.checkpoints.save("best", model_state(self.model, {"words": self.corpus.vocab},
                                                       config_to_dict(self.config),
                                                       extra={"epoch": epoch, "dev_perplexity": dev}))
 
 
 def log_unknown_prompt_words(vocab: Vocabulary, prompts: Sequence[str], log: Callable[[str], None]) -> None:
+    """Say which prompt words the samples will read as <unk>."""
     for prompt in prompts:
         unknown = encode_prompt(vocab, prompt.split())[1]
         if unknown:

@@ -1,11 +1,12 @@
-"""hw5 end to end on 300 PTB lines: the run writes its outputs and summary rows, and the same seed
-gives the same numbers."""
+"""hw5 end to end on 300 PTB lines: the run writes its outputs and summary rows, the same seed
+gives the same numbers, and the time budget counts the training done before a resume."""
 from pathlib import Path
 
 import pytest
 
+from common.checkpoint import load_state, save_state
 from common.config import ConfigError, load_config
-from common.run import execute
+from common.run import Launch, execute
 from hw5_fflm.run import Config, main
 from hw5_fflm.train import make_schedule
 
@@ -39,6 +40,22 @@ def test_same_seed_same_numbers(tmp_path: Path):
     for key in ("perplexity", "interpolation_weight"):
         assert first[key] == second[key], f"expected the same {key} twice but got {first[key]} and {second[key]}"
     assert first["history"]["train_perplexity"] == second["history"]["train_perplexity"]
+
+
+@pytest.mark.points(0)  # given code
+def test_the_time_budget_counts_the_training_before_a_resume(tmp_path: Path):
+    short = dict(TINY, max_train_sentences=100, max_eval_sentences=20, prompts=[])
+    execute("hw5_fflm", Config(**dict(short, epochs=1)), main, runs_root=tmp_path, run_id="budget")
+    folder = tmp_path / "hw5_fflm" / "budget"
+    checkpoint = load_state(folder / "last.ckpt")
+    checkpoint["state"]["seconds"] = 3 * 3600.0  # three hours of training before the run was stopped
+    save_state(folder / "last.ckpt", checkpoint)
+    (folder / "metrics.json").unlink()
+    resumed = execute("hw5_fflm", Config(**dict(short, epochs=3, max_minutes=60)), main,
+                      launch=Launch(runs_root=tmp_path, resume=folder))
+    assert resumed["epochs_run"] == 2, (
+        f"expected the resumed run to stop after epoch 2 (3 hours of training against a budget of 60 minutes) but it "
+        f"ran {resumed['epochs_run']} epochs: is the training time so far in the trainer's state()?")
 
 
 @pytest.mark.points(0)  # given code
