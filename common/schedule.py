@@ -1,5 +1,5 @@
-"""The learning-rate schedule of the edugrad homeworks, epoch by epoch (the PyTorch ones use
-``torch.optim.lr_scheduler``).
+"""Learning-rate decay by epoch, once for the course: :class:`LearningRateSchedule` for the edugrad
+homeworks, :func:`epoch_scheduler` (a ``torch.optim.lr_scheduler``) for the PyTorch ones.
 
     schedule = LearningRateSchedule(lr=1e-3, decay=0.5, kind="plateau", min_improvement=0.01)
     for epoch in ...:
@@ -10,12 +10,17 @@
 ``"exponential"``: epoch e trains with lr * decay ** (e - 1). ``"plateau"``: the rate is multiplied by
 `decay` after an epoch whose metric (lower is better) did not improve on the best so far by at least
 the fraction `min_improvement` (0.01: from 158.1 to 157.0 is no improvement, to 155.0 is one).
+
+    scheduler = epoch_scheduler(optimizer, "plateau", lr_decay=0.5, mode="max")   # torch; None if lr_decay == 1
+    ...after each epoch: end_epoch(scheduler, val_bleu)
 """
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
+
+import torch
 
 
 @dataclass
@@ -55,3 +60,26 @@ class LearningRateSchedule:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         for key, value in state.items():
             setattr(self, key, value)
+
+
+def epoch_scheduler(optimizer: torch.optim.Optimizer, schedule: Literal["plateau", "step"], lr_decay: float,
+                    decay_after: int = 1, mode: Literal["min", "max"] = "min") -> Any:
+    """A torch scheduler stepped once an epoch: ``plateau``, lr * lr_decay after an epoch whose metric is
+    no new best (`mode` "max" for BLEU or accuracy, "min" for perplexity); ``step``, lr * lr_decay after
+    every epoch from `decay_after` on. None when lr_decay is 1 (a constant rate)."""
+    if not 0 < lr_decay <= 1 or decay_after < 1:
+        raise ValueError(f"expected lr_decay in (0, 1] and decay_after >= 1 but got {lr_decay} and {decay_after}")
+    if lr_decay == 1:
+        return None
+    if schedule == "plateau":
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode=mode, factor=lr_decay, patience=0,
+                                                          threshold=0.0, threshold_mode="abs")
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda epoch: lr_decay ** max(0, epoch - decay_after + 1))
+
+
+def end_epoch(scheduler: Any, metric: float) -> None:
+    """Step an :func:`epoch_scheduler` (if any) at the end of an epoch whose metric was `metric`."""
+    if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+        scheduler.step(metric)
+    elif scheduler is not None:
+        scheduler.step()

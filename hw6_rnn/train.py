@@ -27,6 +27,7 @@ from common.config import config_to_dict
 from common.metrics import accuracy
 from common.resources import find_model
 from common.run import Run
+from common.schedule import end_epoch, epoch_scheduler
 from common.torch_utils import TrainStep, count_parameters
 from hw6_rnn.cells import State
 from hw6_rnn.classifier import RNNClassifier
@@ -215,18 +216,6 @@ def train_lm_epoch(model: RNNLanguageModel, step: TrainStep, windows: Sequence[t
     return float(total), tokens, len(windows)
 
 
-def make_scheduler(optimizer: torch.optim.Optimizer, config: LMConfig) -> Any:
-    """``step``: lr * lr_decay after every epoch from `decay_after` on; ``plateau``: after an epoch whose
-    validation perplexity is no new best; None when lr_decay is 1 (a constant rate)."""
-    if config.lr_decay == 1:
-        return None
-    if config.schedule == "plateau":
-        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=config.lr_decay, patience=0,
-                                                          threshold=0.0, threshold_mode="abs")
-    return torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda epoch: config.lr_decay ** max(0, epoch - config.decay_after + 1))
-
-
 @dataclass
 class LMHistory:
     """Per epoch: training and validation perplexity, seconds; the best validation perplexity; epochs
@@ -252,7 +241,7 @@ class LMTrainer(Trainer):
         optimizer = torch.optim.SGD(model.parameters(), lr=config.lr)
         super().__init__(model, [optimizer], TrainStep(model, optimizer, config.clip_norm, amp), run, "lm")
         self.corpus, self.config, self.amp = corpus, config, amp
-        self.scheduler = make_scheduler(optimizer, config)
+        self.scheduler = epoch_scheduler(optimizer, config.schedule, config.lr_decay, config.decay_after, "min")
         self.history = LMHistory()
         self.start_epoch()
 
@@ -310,10 +299,7 @@ class LMTrainer(Trainer):
             history.best_valid = valid
             self.checkpoints.save("best", model_state(self.model, {"tokens": self.corpus.vocab},
                                                       config_to_dict(config), extra={"epoch": epoch, "valid": valid}))
-        if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-            self.scheduler.step(valid)
-        elif self.scheduler is not None:
-            self.scheduler.step()
+        end_epoch(self.scheduler, valid)
         if history.stopped:
             self.run.log(f"lm: stopped after {history.epochs_done:.2f} epochs: the time budget of "
                          f"{config.max_minutes} min is spent")

@@ -24,8 +24,9 @@ from common.config import config_to_dict
 from common.data import length_bucketed_batch_indices
 from common.metrics import perplexity
 from common.run import Run
+from common.schedule import end_epoch, epoch_scheduler
 from common.torch_utils import TrainStep
-from hw7_seq2seq.config import Config, TrainConfig
+from hw7_seq2seq.config import Config
 from hw7_seq2seq.data import Corpus, lengths, make_batch
 from hw7_seq2seq.evaluate import evaluate_nll, summed_loss, translate_split
 from hw7_seq2seq.model import Seq2Seq
@@ -62,18 +63,6 @@ def average_states(states: Sequence[dict[str, torch.Tensor]]) -> dict[str, torch
     return {name: torch.stack([state[name] for state in states]).mean(dim=0) for name in states[0]}
 
 
-def make_scheduler(optimizer: torch.optim.Optimizer, train: TrainConfig) -> Any:
-    """``plateau``: lr * lr_decay after an epoch whose validation BLEU is no new best; ``step``: after
-    every epoch from `decay_after` on; None when lr_decay is 1 (a constant rate)."""
-    if train.lr_decay == 1:
-        return None
-    if train.schedule == "plateau":
-        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=train.lr_decay, patience=0,
-                                                          threshold=0.0, threshold_mode="abs")
-    return torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda epoch: train.lr_decay ** max(0, epoch - train.decay_after + 1))
-
-
 class Trainer:
     """One run's training: the model, optimizer, schedule, history and the sums of the epoch in progress,
     saved and restored as a whole by the :class:`~common.checkpoint.TrainingLoop`."""
@@ -82,7 +71,8 @@ class Trainer:
         self.model, self.corpus, self.config, self.run = model, corpus, config, run
         self.optimizer = torch.optim.Adam(model.parameters(), lr=config.train.lr)
         self.step = TrainStep(model, self.optimizer, config.train.clip_norm)
-        self.scheduler = make_scheduler(self.optimizer, config.train)
+        train = config.train
+        self.scheduler = epoch_scheduler(self.optimizer, train.schedule, train.lr_decay, train.decay_after, "max")
         self.history = History()
         self.recent: deque[dict[str, torch.Tensor]] = deque(maxlen=config.train.average_last)
         self.generator = torch.Generator()          # teacher forcing's draws
@@ -147,10 +137,7 @@ class Trainer:
             self.save_best({"epoch": epoch, "val_bleu": val_bleu})
         if self.config.train.average_last > 1:
             self.recent.append({name: value.detach().clone() for name, value in self.model.state_dict().items()})
-        if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-            self.scheduler.step(val_bleu)
-        elif self.scheduler is not None:
-            self.scheduler.step()
+        end_epoch(self.scheduler, val_bleu)
 
     def average(self) -> None:
         """Try the mean of the last epochs' weights; keep it (best.ckpt) when its validation BLEU is higher."""
