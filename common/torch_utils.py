@@ -3,6 +3,8 @@
     device = resolve_device("auto")                       # cuda when present, else cpu
     batch = padded_tensors([[4, 5, 6], [7]], pad_index=0, device=device)
     batch.indices  # [2, 3] int64     batch.lengths  # [2] int64     batch.mask  # [2, 3] bool
+    with autocast(device, "bf16"):                        # also "fp16"; "fp32" changes nothing
+        logits = model(batch.indices)
     step = TrainStep(model, optimizer, clip_norm=0.25, amp=True)   # AMP only acts on CUDA
     loss_value, grad_norm = step(loss_fn)                 # loss_fn() -> scalar loss tensor
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 from torch import nn
@@ -51,11 +54,20 @@ def amp_enabled(device: torch.device, requested: bool) -> bool:
     return bool(requested) and device.type == "cuda"
 
 
-def autocast(device: torch.device, enabled: bool) -> contextlib.AbstractContextManager:
-    """float16 autocast on CUDA when `enabled`; otherwise a context that changes nothing."""
-    if amp_enabled(device, enabled):
-        return torch.autocast(device_type="cuda", dtype=torch.float16)
-    return contextlib.nullcontext()
+Precision = Literal["fp32", "bf16", "fp16"]
+PRECISION_DTYPES: dict[str, torch.dtype | None] = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def autocast(device: torch.device, precision: Precision | bool) -> contextlib.AbstractContextManager:
+    """Mixed precision on `device`: "bf16" / "fp16" run the ops autocast chooses in bfloat16 / float16 (the
+    weights stay float32); "fp32" changes nothing. A bool is the plain AMP switch: True is float16 on a
+    CUDA GPU and nothing elsewhere (:func:`amp_enabled`)."""
+    if isinstance(precision, bool):
+        precision = "fp16" if amp_enabled(device, precision) else "fp32"
+    if precision not in PRECISION_DTYPES:
+        raise ValueError(f"expected precision fp32, bf16 or fp16 (or a bool) but got {precision!r}")
+    dtype = PRECISION_DTYPES[precision]
+    return contextlib.nullcontext() if dtype is None else torch.autocast(device_type=device.type, dtype=dtype)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,7 +133,7 @@ class TrainStep:
         """
         for optimizer in self.optimizers:
             optimizer.zero_grad(set_to_none=True)
-        with autocast(self.device, self.amp):
+        with autocast(self.device, "fp16" if self.amp else "fp32"):
             loss = loss_fn()
         if loss.dim() != 0:
             raise ValueError(f"loss_fn must return a scalar loss, got shape {tuple(loss.shape)}")

@@ -1,11 +1,11 @@
-"""common/torch_utils.py: devices, padded tensors, the train step."""
+"""common/torch_utils.py: devices, autocast, padded tensors, the train step."""
 from __future__ import annotations
 
 import pytest
 import torch
 from torch import nn
 
-from common.torch_utils import TrainStep, padded_tensors, resolve_device
+from common.torch_utils import TrainStep, autocast, padded_tensors, resolve_device
 
 torch.set_num_threads(1)
 
@@ -18,6 +18,23 @@ def test_resolve_device():
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no CUDA GPU on this machine; use device: auto"):
             resolve_device("cuda")
+
+
+def test_autocast_runs_in_the_precision_asked_for():
+    cpu = torch.device("cpu")
+    a, b = torch.randn(4, 3), torch.randn(3, 2)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        expected = a @ b                                      # torch's own autocast: the reference
+    with autocast(cpu, "bf16"):
+        got = a @ b
+    assert got.dtype == torch.bfloat16 and torch.equal(got, expected), f"bf16: expected {expected} but got {got}"
+    with autocast(cpu, "fp16"):
+        assert (a @ b).dtype == torch.float16
+    for plain in ("fp32", False, True):                       # True: float16 on a CUDA GPU only, as TrainStep's amp
+        with autocast(cpu, plain):
+            assert (a @ b).dtype == torch.float32, f"expected float32 on the CPU with {plain!r}"
+    with pytest.raises(ValueError, match="expected precision fp32, bf16 or fp16"):
+        autocast(cpu, "fp8")
 
 
 def test_padded_tensors_and_mask():
