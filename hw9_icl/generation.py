@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import torch
 
+from hw9_icl.config import DecodingSettings
 from hw9_icl.scoring import left_pad
-
-
-@dataclass
-class DecodingSettings:
-    """Decoding hyper-parameters; temperature 0 means greedy decoding (top_k/top_p unused)."""
-
-    name: str = "greedy"
-    temperature: float = 0.0
-    top_k: int = 0          # 0: no top-k filtering
-    top_p: float = 1.0
-    max_new_tokens: int = 3
 
 
 def parse_answer(text: str, label_words: Sequence[str]) -> int | None:

@@ -7,9 +7,11 @@ import shutil
 
 import pytest
 
+from common.config import ConfigError, load_config
 from common.run import execute
+from hw9_icl.config import Config, Headline
 from hw9_icl.models import label_token_ids, load_language_model
-from hw9_icl.run import Config, Headline, main
+from hw9_icl.run import main
 
 
 @pytest.mark.task_run
@@ -60,12 +62,12 @@ def test_ensemble_on_the_test_split(tiny_model_dirs, tiny_data, tmp_path) -> Non
     assert all(0 <= ensemble[key] <= 1 for key in ("accuracy", "calibrated", "batch_calibrated"))
     assert "Ensemble of 4 prompts" in (tmp_path / "runs/hw9_icl/e/accuracy.md").read_text()
     assert [(row["key"], row["value"]) for row in metrics["summary"] if "ensemble of 4" in row["metric"]] == [
-        ("ensemble_accuracy", round(ensemble["batch_calibrated"], 4))], "the ensemble's declared calibration"
+        ("test_ensemble_accuracy", round(ensemble["batch_calibrated"], 4))], "the ensemble's declared calibration"
     assert metrics["summary"][0]["dataset"] == "SST-2 test (4)"
     with pytest.raises(ValueError, match="unknown template"):
         Config(ensemble_templates=["no-such-template"])
-    with pytest.raises(ValueError, match="unknown split"):
-        Config(split="train")
+    with pytest.raises(ConfigError, match=r"'split' must be one of \['dev', 'test'\]"):
+        load_config(Config, overrides=["--split", "train"])
 
 
 @pytest.mark.points(0)  # given code
