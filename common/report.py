@@ -62,7 +62,11 @@ def check_rows(hw: str, metrics: dict | None, config: str, root: Path = REPO_ROO
     """This run's figures beside the homework's `config` reference figures (none when the run failed)."""
     if metrics is None:
         return []
-    return [(hw, *row) for row in compare(metrics.get("summary") or [], load_references(root / hw, config))]
+    try:
+        references = load_references(root / hw, config)
+    except (FileNotFoundError, ValueError) as error:   # the run's own figures are still worth showing
+        return [(hw, "-", "-", "-", f"no reference figures: {error}")]
+    return [(hw, *row) for row in compare(metrics.get("summary") or [], references)]
 
 
 def format_table(rows: list[tuple[str, ...]], markdown: bool, columns: tuple[str, ...] = COLUMNS) -> str:

@@ -55,4 +55,6 @@ def test_check_rows_put_each_figure_beside_its_reference(tmp_path):
                     ("hw1_vocab", "sst: coverage", "0.9877", "0.95 ± 0.01", "outside: look at task_b"),
                     ("hw1_vocab", "sst: exponent", "-", "1 ± 0.1", "missing: the run reported no figure 'zipf'")]
     assert check_rows("hw1_vocab", None, "quick", root=tmp_path) == [], "a failed run has no figures to check"
+    (missing,) = check_rows("hw2_x", metrics, "quick", root=tmp_path)
+    assert missing[-1].startswith("no reference figures:") and "reference.yaml is missing" in missing[-1]
     assert format_table(rows, markdown=True, columns=CHECK_COLUMNS).splitlines()[0].startswith("| homework | figure |")
