@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from common.data import DataFormatError, pad_batch
+from common.data import DataFormatError, length_bucketed_batch_indices, pad_batch
 from common.resources import find_dataset
 
 LABEL_NAMES = ("negative", "positive")
@@ -105,14 +105,15 @@ def tokenize_split(dataset, tokenizer, max_length: int, num_proc: int | None = N
                           num_truncated=int(sum(encoded["truncated"])))
 
 
-class LengthGroupedBatchSampler:
+class LengthGroupedBatchSampler(torch.utils.data.Sampler[list[int]]):
     """Batches of indices of similar length, the same on every process, each process taking its share.
 
-    Each epoch the examples are shuffled (from `seed` + epoch), cut into groups of `batch_size` x
-    `group_batches`, each group sorted by length and cut into global batches of `batch_size`, and the
-    batches shuffled. A global batch is split into `world_size` near-equal contiguous parts and this
-    process (`rank`) gets its part; each part is split into `micro_batches` micro-batches (gradient
-    accumulation). Without `shuffle` all examples are sorted by length once (evaluation).
+    The global batches of an epoch are :func:`common.data.length_bucketed_batch_indices` of the lengths,
+    drawn from (`seed`, epoch): the examples shuffled, cut into pools of `batch_size` x `group_batches`,
+    each pool sorted by length (longest first) and cut into global batches of `batch_size`, the batches
+    shuffled. A global batch is split into `world_size` near-equal contiguous parts and this process
+    (`rank`) gets its part; each part is split into `micro_batches` micro-batches (gradient
+    accumulation): one *update*. Without `shuffle` all examples are sorted by length once (evaluation).
     A last batch smaller than `world_size` x `micro_batches` is dropped (a process would get nothing).
     """
 
@@ -136,33 +137,24 @@ class LengthGroupedBatchSampler:
 
     def global_batches(self) -> list[np.ndarray]:
         """This epoch's global batches (index arrays), before the split across processes."""
-        n = len(self.lengths)
-        if not self.shuffle:
-            order = np.argsort(-self.lengths, kind="stable")
-            return [order[i: i + self.batch_size] for i in range(0, n, self.batch_size)]
-        rng = np.random.default_rng([self.seed, self.epoch])
-        order = rng.permutation(n)
-        group = self.batch_size * self.group_batches
-        batches = []
-        for start in range(0, n, group):
-            chunk = order[start: start + group]
-            chunk = chunk[np.argsort(-self.lengths[chunk], kind="stable")]
-            batches += [chunk[i: i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
-        return [batches[i] for i in rng.permutation(len(batches))]
+        # negated lengths: longest first, so a batch too large for the device fails at once
+        return list(length_bucketed_batch_indices(-self.lengths, self.batch_size, seed=[self.seed, self.epoch],
+                                                  pool_batches=self.group_batches, shuffle=self.shuffle))
+
+    def updates(self) -> list[list[list[int]]]:
+        """This epoch's updates on this process: for each global batch, this process's micro-batches."""
+        parts = self.world_size * self.micro_batches
+        return [[micro.tolist() for micro in np.array_split(np.array_split(batch, self.world_size)[self.rank],
+                                                            self.micro_batches)]
+                for batch in self.global_batches() if len(batch) >= parts]
 
     def __iter__(self) -> Iterator[list[int]]:
-        parts = self.world_size * self.micro_batches
-        for batch in self.global_batches():
-            if len(batch) < parts:
-                continue
-            mine = np.array_split(batch, self.world_size)[self.rank]
-            for micro in np.array_split(mine, self.micro_batches):
-                yield micro.tolist()
+        for update in self.updates():
+            yield from update
 
     def __len__(self) -> int:
         """Micro-batches this process gets per epoch."""
-        parts = self.world_size * self.micro_batches
-        return sum(self.micro_batches for batch in self.global_batches() if len(batch) >= parts)
+        return len(self.updates()) * self.micro_batches
 
 
 class _Examples(torch.utils.data.Dataset):

@@ -1,59 +1,47 @@
-"""Our training loop in plain PyTorch: AdamW, linear warm-up then linear decay, gradient clipping,
-gradient accumulation, evaluation every N updates, the best-on-dev checkpoint; optional bf16/fp16
-autocast and ``torch.compile``; DistributedDataParallel when launched by torchrun.
+"""Our training loop in plain PyTorch: AdamW, linear warm-up then linear decay (a LambdaLR of your
+:func:`linear_warmup_decay`), gradient clipping and accumulation (your :func:`train_update`),
+evaluation every N updates, the best-on-dev checkpoint; optional bf16/fp16 autocast and
+``torch.compile``; DistributedDataParallel when launched by torchrun. ``fit`` is given code.
+
+    history = fit(model, train, dev, tokenizer.pad_token_id, settings, process, seed=0,
+                  checkpoints=run.checkpoints.part("finetune"), log=run.log, progress=run.progress)
+    load_model(checkpoints.path("best"), model)     # the weights of the best dev evaluation
 
 `batch_size` is the *global* batch of one optimizer update: split over `world_size` processes and
 `grad_accum` micro-batches each. One process with batch 32 and two processes with batch 32 take the
 same steps (see tests/test_distributed.py).
+
+Checkpoints (common/checkpoint.py): ``best.ckpt`` holds the weights of the best dev evaluation (rewritten
+at each new best); ``last.ckpt`` everything needed to continue (weights, AdamW, the schedule, the
+gradient scaler, the history, the position in the epoch), written at every epoch's end and every
+``--checkpoint-minutes`` within one, so ``--resume`` continues exactly. The loop's step is a whole
+update, all its micro-batches, so no checkpoint falls inside an accumulation. Under torchrun rank 0
+writes them and every rank reads them when resuming; as rank 0's random state is the one saved, each
+process's dropout draws there come from (seed, rank, update).
 """
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import re
+import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from common.metrics import accuracy
-from hw8_transformer.data import TokenizedSplit, make_loader
-from hw8_transformer.distributed import Process, barrier
-
-PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-@dataclass
-class TrainSettings:
-    """Optimisation settings (the run config's `train` section)."""
-
-    lr: float = 5e-5
-    weight_decay: float = 0.01
-    warmup: float = 0.06               # fraction of the updates spent warming up
-    epochs: float = 3.0                # may be fractional
-    batch_size: int = 32               # global examples per optimizer update
-    grad_accum: int = 1                # micro-batches per update on each process
-    max_grad_norm: float = 1.0         # 0 = no clipping
-    eval_every: int = 500              # updates between dev evaluations (0 = once per epoch)
-    eval_batch_size: int = 128
-    precision: str = "fp32"            # fp32 | bf16 | fp16 (autocast; fp16 adds loss scaling)
-    compile: bool = False              # torch.compile the model (GPU; dynamic shapes)
-    layer_decay: float = 1.0           # lr x layer_decay**depth below the top (1 = one lr for all layers)
-
-    def __post_init__(self) -> None:
-        if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {list(PRECISIONS)}, got {self.precision!r}")
-        for name in ("lr", "epochs", "batch_size", "grad_accum", "eval_batch_size"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
-        if not 0 < self.layer_decay <= 1:
-            raise ValueError(f"layer_decay scales the lr per layer below the top, in (0, 1]; got {self.layer_decay}")
-        if not 0 <= self.warmup < 1:
-            raise ValueError(f"warmup is a fraction of the updates in [0, 1), got {self.warmup}")
+from common.checkpoint import Checkpoints, TrainingLoop, model_state
+from common.torch_utils import autocast
+from hw8_transformer.config import TrainSettings
+from hw8_transformer.data import LengthGroupedBatchSampler, PaddingCollator, TokenizedSplit
+from hw8_transformer.distributed import Process
+from hw8_transformer.evaluate import evaluate
 
 
 def linear_warmup_decay(step: int, warmup_steps: int, total_steps: int) -> float:
@@ -109,63 +97,6 @@ def train_update(model: nn.Module, micro_batches: Sequence[dict[str, torch.Tenso
     # END SOLUTION
 
 
-@dataclass
-class Evaluation:
-    """Dev-set results: accuracy, mean loss, P(label) per example [n, C] and predictions [n] in split order."""
-
-    accuracy: float
-    loss: float
-    probabilities: np.ndarray
-    predictions: np.ndarray
-
-
-@torch.no_grad()
-def evaluate(model: nn.Module, split: TokenizedSplit, pad_token_id: int, device: torch.device,
-             batch_size: int = 128, precision: str = "fp32") -> Evaluation:
-    """Evaluate on the whole `split` (batches sorted by length); every process computes the same numbers."""
-    was_training = model.training
-    model.eval()
-    probabilities = np.zeros((len(split), 0), dtype=np.float32)
-    loader = make_loader(split, pad_token_id, batch_size, shuffle=False)
-    total_loss = 0.0
-    for batch in loader:
-        with _autocast(device, precision)():
-            logits = model(batch["input_ids"].to(device), batch["attention_mask"].to(device)).float()  # (B, C)
-        labels = batch["labels"].to(device)
-        total_loss += F.cross_entropy(logits, labels, reduction="sum").item()
-        if probabilities.shape[1] == 0:
-            probabilities = np.zeros((len(split), logits.shape[1]), dtype=np.float32)
-        probabilities[batch["index"].numpy()] = logits.softmax(dim=-1).cpu().numpy()
-    model.train(was_training)
-    predictions = probabilities.argmax(axis=1)
-    return Evaluation(accuracy(split.labels, predictions), total_loss / len(split), probabilities, predictions)
-
-
-@dataclass
-class History:
-    """What happened in training: loss per update, dev accuracy at each evaluation, timing."""
-
-    update_loss: list[float] = field(default_factory=list)
-    eval_updates: list[int] = field(default_factory=list)
-    eval_accuracy: list[float] = field(default_factory=list)
-    best_accuracy: float = -1.0
-    best_update: int = 0
-    train_seconds: float = 0.0
-    train_examples: int = 0
-
-    @property
-    def examples_per_second(self) -> float:
-        """Training examples (all processes) per second of training (evaluation excluded)."""
-        return self.train_examples / self.train_seconds if self.train_seconds else 0.0
-
-
-def _autocast(device: torch.device, precision: str) -> Callable[[], contextlib.AbstractContextManager]:
-    dtype = PRECISIONS[precision]
-    if dtype is None:
-        return contextlib.nullcontext
-    return lambda: torch.autocast(device_type=device.type, dtype=dtype)
-
-
 _LAYER = re.compile(r"\blayer\.(\d+)\.")
 
 
@@ -195,83 +126,154 @@ def parameter_groups(model: nn.Module, settings: TrainSettings) -> list[dict]:
     return list(groups.values())
 
 
-def fit(model: nn.Module, train: TokenizedSplit, dev: TokenizedSplit, pad_token_id: int, settings: TrainSettings,
-        process: Process, seed: int = 0, save_best: Callable[[nn.Module], None] | None = None,
-        log: Callable[[str], None] = print, progress: Callable = lambda iterable, **_: iterable) -> History:
-    """Train `model` (already on ``process.device``) on `train`, evaluating on `dev` every
-    ``settings.eval_every`` updates and at the end; `save_best(model)` runs on the main process at each
-    new best dev accuracy."""
-    device, history = process.device, History()
-    micro = settings.batch_size // (process.world_size * settings.grad_accum)
-    if micro * process.world_size * settings.grad_accum != settings.batch_size:
-        raise ValueError(f"batch_size {settings.batch_size} must be divisible by world_size x grad_accum = "
-                         f"{process.world_size} x {settings.grad_accum}")
-    loader = make_loader(train, pad_token_id, settings.batch_size, shuffle=True, seed=seed,
-                         world_size=process.world_size, rank=process.rank, micro_batches=settings.grad_accum)
-    updates_per_epoch = len(loader) // settings.grad_accum
-    if updates_per_epoch == 0:
-        raise ValueError(f"{len(train)} training examples make no batch of {settings.batch_size}; "
-                         "lower batch_size or use more examples")
-    total_updates = max(1, math.ceil(updates_per_epoch * settings.epochs))
-    warmup_updates = int(settings.warmup * total_updates)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    if not trainable:
-        raise ValueError("the model has no trainable parameter; unfreeze the encoder or keep the head trainable")
-    optimizer = torch.optim.AdamW(parameter_groups(model, settings), lr=settings.lr,
-                                  fused=device.type in ("cpu", "cuda"))  # one kernel for all parameters
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: linear_warmup_decay(step, warmup_updates, total_updates))
-    scaler = torch.amp.GradScaler(device.type, enabled=settings.precision == "fp16")
-    autocast = _autocast(device, settings.precision)
-    network = model
-    if process.world_size > 1:
-        device_ids = [device.index] if device.type == "cuda" else None
-        network = nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
-    no_sync = network.no_sync if process.world_size > 1 else contextlib.nullcontext
-    if settings.compile:
-        network = torch.compile(network, dynamic=True)
-    eval_every = settings.eval_every or updates_per_epoch
-    log(f"training: {len(train):,} examples, {total_updates:,} updates of {settings.batch_size} "
-        f"({process.world_size} process(es) x {settings.grad_accum} micro-batch(es) of {micro}), "
-        f"{warmup_updates} warm-up updates, {sum(p.numel() for p in trainable):,} trainable parameters, "
-        f"{settings.precision} on {device}")
+@dataclass
+class History:
+    """What happened in training: loss per update, dev accuracy at each evaluation, timing."""
 
-    def run_evaluation(update: int) -> None:
-        result = evaluate(model, dev, pad_token_id, device, settings.eval_batch_size, settings.precision)
+    update_loss: list[float] = field(default_factory=list)
+    eval_updates: list[int] = field(default_factory=list)
+    eval_accuracy: list[float] = field(default_factory=list)
+    best_accuracy: float = -1.0
+    best_update: int = 0
+    train_seconds: float = 0.0
+    train_examples: int = 0
+
+    @property
+    def examples_per_second(self) -> float:
+        """Training examples (all processes) per second of training (evaluation excluded)."""
+        return self.train_examples / self.train_seconds if self.train_seconds else 0.0
+
+
+class Trainer:
+    """One model's training: its optimizer, schedule, gradient scaler, history and batches, saved and
+    restored as a whole by the :class:`~common.checkpoint.TrainingLoop`."""
+
+    def __init__(self, model: nn.Module, train: TokenizedSplit, dev: TokenizedSplit, pad_token_id: int,
+                 settings: TrainSettings, process: Process, seed: int, checkpoints: Checkpoints,
+                 log: Callable[[str], None]) -> None:
+        self.model, self.train, self.dev, self.pad_token_id = model, train, dev, pad_token_id
+        self.settings, self.process, self.seed, self.checkpoints, self.log = settings, process, seed, checkpoints, log
+        world = process.world_size * settings.grad_accum
+        if settings.batch_size % world:
+            raise ValueError(f"batch_size {settings.batch_size} must be divisible by world_size x grad_accum = "
+                             f"{process.world_size} x {settings.grad_accum}")
+        self.sampler = LengthGroupedBatchSampler(train.lengths, settings.batch_size, shuffle=True, seed=seed,
+                                                 world_size=process.world_size, rank=process.rank,
+                                                 micro_batches=settings.grad_accum)
+        self.updates_per_epoch = len(self.sampler.updates())
+        if self.updates_per_epoch == 0:
+            raise ValueError(f"{len(train)} training examples make no batch of {settings.batch_size}; "
+                             "lower batch_size or use more examples")
+        self.total_updates = max(1, math.ceil(self.updates_per_epoch * settings.epochs))
+        self.warmup_updates = int(settings.warmup * self.total_updates)
+        if not any(p.requires_grad for p in model.parameters()):
+            raise ValueError("the model has no trainable parameter; unfreeze the encoder or keep the head trainable")
+        device = process.device
+        self.optimizer = torch.optim.AdamW(parameter_groups(model, settings), lr=settings.lr,
+                                           fused=device.type in ("cpu", "cuda"))  # one kernel for all parameters
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, lambda step: linear_warmup_decay(step, self.warmup_updates, self.total_updates))
+        self.scaler = torch.amp.GradScaler(device.type, enabled=settings.precision == "fp16")
+        self.autocast = functools.partial(autocast, device, settings.precision)
+        self.network, self.no_sync = model, contextlib.nullcontext
+        if process.world_size > 1:
+            self.network = nn.parallel.DistributedDataParallel(
+                model, device_ids=[device.index] if device.type == "cuda" else None)
+            self.no_sync = self.network.no_sync
+        if settings.compile:
+            self.network = torch.compile(self.network, dynamic=True)
+        self.collate = PaddingCollator(pad_token_id)
+        self.history = History()
+
+    def state(self) -> dict[str, Any]:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
+                "history": asdict(self.history)}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.scaler.load_state_dict(state["scaler"])
+        self.history = History(**state["history"])
+
+    @property
+    def epochs(self) -> int:
+        """Epochs begun: the last one may stop early (fractional `epochs`)."""
+        return math.ceil(self.total_updates / self.updates_per_epoch)
+
+    def epoch_updates(self, epoch: int) -> list[list[list[int]]]:
+        """The updates of `epoch` (from 1) on this process, drawn from the seed and the epoch alone."""
+        self.sampler.set_epoch(epoch - 1)
+        return self.sampler.updates()[: self.total_updates - (epoch - 1) * self.updates_per_epoch]
+
+    def update(self, micro_batches: Sequence[Sequence[int]]) -> None:
+        """One optimizer update on this process's micro-batches (example indices); dev evaluation when due."""
+        process, history = self.process, self.history
+        if process.world_size > 1:   # only rank 0's random state is saved: draws per (seed, rank, update)
+            torch.manual_seed(int(np.random.SeedSequence([self.seed, process.rank, len(history.update_loss)])
+                                  .generate_state(1)[0]))
+        batches = [self.collate([(i, self.train.input_ids[i], int(self.train.labels[i])) for i in micro])
+                   for micro in micro_batches]
+        start = time.perf_counter()
+        batches = [{k: v.to(process.device, non_blocking=True) for k, v in b.items() if k != "index"} for b in batches]
+        loss = train_update(self.network, batches, self.optimizer, self.scheduler, self.settings.max_grad_norm,
+                            self.scaler, self.autocast, self.no_sync)
+        history.train_seconds += time.perf_counter() - start
+        history.train_examples += sum(len(b["labels"]) for b in batches) * process.world_size
+        history.update_loss.append(loss)
+        done = len(history.update_loss)
+        if done % (self.settings.eval_every or self.updates_per_epoch) == 0 or done == self.total_updates:
+            self.evaluate_dev(done)
+
+    def evaluate_dev(self, update: int) -> None:
+        """Score dev; a new best dev accuracy rewrites ``best.ckpt``."""
+        settings, history = self.settings, self.history
+        result = evaluate(self.model, self.dev, self.pad_token_id, self.process.device, settings.eval_batch_size,
+                          settings.precision)
         history.eval_updates.append(update)
         history.eval_accuracy.append(result.accuracy)
         improved = result.accuracy > history.best_accuracy
         if improved:
             history.best_accuracy, history.best_update = result.accuracy, update
-            if save_best is not None and process.is_main:
-                save_best(model)
-        barrier(process)
-        log(f"update {update:,}/{total_updates:,}: train loss {np.mean(history.update_loss[-eval_every:]):.4f}, "
-            f"dev accuracy {result.accuracy:.4f}, dev loss {result.loss:.4f}{' (best)' if improved else ''}")
+            self.checkpoints.save("best", model_state(self.model, extra={"update": update,
+                                                                         "dev_accuracy": result.accuracy}))
+        recent = history.update_loss[-(settings.eval_every or self.updates_per_epoch):]
+        self.log(f"update {update:,}/{self.total_updates:,}: train loss {np.mean(recent):.4f}, dev accuracy "
+                 f"{result.accuracy:.4f}, dev loss {result.loss:.4f}{' (best)' if improved else ''}")
 
+    def describe(self) -> str:
+        settings, process = self.settings, self.process
+        micro = settings.batch_size // (process.world_size * settings.grad_accum)
+        trainable = sum(p.numel() for p in self.model.parameters() if p.requires_grad)
+        return (f"training: {len(self.train):,} examples, {self.total_updates:,} updates of {settings.batch_size} "
+                f"({process.world_size} process(es) x {settings.grad_accum} micro-batch(es) of {micro}), "
+                f"{self.warmup_updates} warm-up updates, {trainable:,} trainable parameters, "
+                f"{settings.precision} on {process.device}")
+
+
+def _no_progress(iterable: Iterable, **_: Any) -> Iterable:
+    return iterable
+
+
+def fit(model: nn.Module, train: TokenizedSplit, dev: TokenizedSplit, pad_token_id: int, settings: TrainSettings,
+        process: Process, seed: int = 0, checkpoints: Checkpoints | None = None,
+        log: Callable[[str], None] = print, progress: Callable[..., Iterable] = _no_progress) -> History:
+    """Train `model` (already on ``process.device``) on `train`, evaluating on `dev` every
+    ``settings.eval_every`` updates and after the last; resume from ``checkpoints``' ``last.ckpt`` when
+    there is one. `model` ends with the weights of the last update; the best dev evaluation's are in
+    ``checkpoints.path("best")``. Without `checkpoints` (a benchmark) they go to a temporary folder."""
+    if checkpoints is None:
+        with tempfile.TemporaryDirectory(prefix="hw8-fit-") as folder:
+            return fit(model, train, dev, pad_token_id, settings, process, seed, Checkpoints(folder, None), log,
+                       progress)
+    trainer = Trainer(model, train, dev, pad_token_id, settings, process, seed, checkpoints, log)
+    loop = TrainingLoop(checkpoints, trainer.state, trainer.restore, log)
+    log(trainer.describe())
     model.train()
-    update, epoch = 0, 0
-    bar = progress(range(total_updates), desc="updates", total=total_updates)
-    bar_iter = iter(bar)
-    while update < total_updates:
-        loader.batch_sampler.set_epoch(epoch)
-        batches = iter(loader)
-        while update < total_updates:
-            group = [next(batches, None) for _ in range(settings.grad_accum)]
-            if group[-1] is None:
-                break
-            start = time.perf_counter()
-            group = [{k: v.to(device, non_blocking=True) for k, v in b.items() if k != "index"} for b in group]
-            loss = train_update(network, group, optimizer, scheduler, settings.max_grad_norm, scaler, autocast, no_sync)
-            history.train_seconds += time.perf_counter() - start
-            history.train_examples += sum(len(b["labels"]) for b in group) * process.world_size
-            history.update_loss.append(loss)
-            update += 1
-            next(bar_iter, None)
-            if update % eval_every == 0 or update == total_updates:
-                run_evaluation(update)
-        epoch += 1
-    if hasattr(bar, "close"):
-        bar.close()
-    return history
-
+    for epoch in loop.epochs(trainer.epochs):
+        updates = trainer.epoch_updates(epoch)
+        for micro_batches in progress(loop.batches(updates), desc=f"epoch {epoch}", total=len(updates),
+                                      initial=loop.batch):
+            trainer.update(micro_batches)
+    return trainer.history

@@ -13,8 +13,8 @@ from safetensors.torch import load_file
 
 from common.config import config_to_dict
 from common.run import REPO_ROOT, execute
-from hw8_transformer.run import Config, main
-from hw8_transformer.train import TrainSettings
+from hw8_transformer.config import Config, TrainSettings
+from hw8_transformer.run import main
 
 
 @pytest.mark.task_run

@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from common.config import load_config
+from common.config import ConfigError, load_config
 from common.run import execute
+from hw8_transformer.config import Config, TrainSettings
 from hw8_transformer.data import load_sst2
 from hw8_transformer.export import load_classifier
 from hw8_transformer.predict import main as predict_main
 from hw8_transformer.predict import predict
-from hw8_transformer.run import Config, build_model, main
-from hw8_transformer.train import TrainSettings
+from hw8_transformer.run import build_model, main
 
 
 def small_config(data: Path, model: Path, **changes) -> Config:
@@ -124,9 +124,11 @@ def test_config_files_load_and_bad_configs_name_the_fix():
         config = load_config(Config, folder / name)
         assert config.model_name == "all-MiniLM-L6-v2" and "finetune" in config.modes
     with pytest.raises(ValueError, match="modes must list probe and/or finetune"):
-        Config(modes=["pretrain"])
-    with pytest.raises(ValueError, match="precision must be one of"):
-        TrainSettings(precision="fp8")
+        Config(modes=[])
+    with pytest.raises(ConfigError, match=r"modes\[0\]' must be one of \['probe', 'finetune'\]"):
+        load_config(Config, None, ["--modes", "[pretrain]"])
+    with pytest.raises(ConfigError, match="precision' must be one of"):
+        load_config(Config, None, ["--train.precision", "fp8"])
     assert torch.float32 == torch.get_default_dtype()
 
 

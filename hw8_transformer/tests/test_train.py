@@ -6,8 +6,9 @@ import contextlib
 import pytest
 import torch
 
+from hw8_transformer.config import TrainSettings
 from hw8_transformer.model import PretrainedClassifier, load_encoder
-from hw8_transformer.train import TrainSettings, layer_depths, linear_warmup_decay, parameter_groups, train_update
+from hw8_transformer.train import layer_depths, linear_warmup_decay, parameter_groups, train_update
 
 
 @pytest.mark.task_schedule
