@@ -1,88 +1,20 @@
-"""Data for hw6 (given code): SST for the classifier, PTB words or SST characters for the language model.
+"""Data for hw6's language model (given code): PTB words or SST characters as index streams. (The
+classifier's SST sentences and batches come from common/classifier.py.)
 
-    data = load_sst_classification("sst2", phrases=False)        # vocabulary + indexed splits
-    for positions in batch_positions(data.train, 32, shuffle=True, seed=epoch):
-        batch, labels = classification_batch(data.train, positions, data.pad_index)
     corpus = load_lm_corpus("ptb")                                # vocabulary + 1-D index streams
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from common.data import LabeledSentence, length_bucketed_batch_indices, read_ptb, read_sst_trees
-from common.torch_utils import TensorBatch, padded_tensors
-from common.vocabulary import BOS, EOS, PAD, UNK, Vocabulary
+from common.data import read_ptb, read_sst_trees
+from common.vocabulary import BOS, EOS, UNK, Vocabulary
 
-SST_LABELS = {"sst2": ["negative", "positive"],
-              "sst5": ["very negative", "negative", "neutral", "positive", "very positive"]}
 PTB_EOS = "<eos>"
 LM_CORPORA = ("ptb", "sst_chars")
-
-
-@dataclass
-class ClassificationData:
-    """A vocabulary and (token indices, label) examples for train / dev / test."""
-
-    vocab: Vocabulary
-    label_names: list[str]
-    train: list[tuple[list[int], int]]
-    dev: list[tuple[list[int], int]]
-    test: list[tuple[list[int], int]]
-
-    @property
-    def pad_index(self) -> int:
-        return self.vocab.token_to_index(PAD)
-
-
-def load_sst_classification(view: str = "sst2", phrases: bool = False, min_freq: int = 1,
-                            max_train: int | None = None, root: Path | None = None) -> ClassificationData:
-    """SST sentences (train optionally with every labelled phrase) indexed by a vocabulary of train words.
-
-    Dev and test are always whole sentences. `max_train` keeps the first examples of train (tests).
-    `root`: a data folder holding ``sst/`` (default: the usual places, see common.resources).
-    """
-    if view not in SST_LABELS:
-        raise ValueError(f"unknown SST view {view!r}; choose one of {sorted(SST_LABELS)}")
-    train = read_sst_trees("train", view=view, phrases=phrases, root=root)[:max_train]
-    dev, test = read_sst_trees("dev", view=view, root=root), read_sst_trees("test", view=view, root=root)
-    vocab = Vocabulary.from_tokens((example.tokens for example in train), specials=(UNK, PAD), min_freq=min_freq)
-
-    def index(examples: Sequence[LabeledSentence]) -> list[tuple[list[int], int]]:
-        return [(vocab.tokens_to_indices(example.tokens), example.label) for example in examples if example.tokens]
-
-    return ClassificationData(vocab, SST_LABELS[view], index(train), index(dev), index(test))
-
-
-def classification_batch(examples: Sequence[tuple[list[int], int]], positions: Sequence[int], pad_index: int,
-                         device: torch.device | str = "cpu") -> tuple[TensorBatch, torch.Tensor]:
-    """The examples at `positions` as (padded batch, labels [B])."""
-    padded = padded_tensors([examples[i][0] for i in positions], pad_index, device)
-    labels = torch.tensor([examples[i][1] for i in positions], dtype=torch.int64, device=padded.indices.device)
-    return padded, labels
-
-
-def batch_positions(examples: Sequence[tuple[list[int], int]], batch_size: int, shuffle: bool = False,
-                    seed: int = 0) -> list[np.ndarray]:
-    """Positions of each batch, with little padding (:func:`common.data.length_bucketed_batch_indices`):
-    shuffled, sorted by length within pools of batches, the batches shuffled; without `shuffle`, by
-    length throughout (evaluation). The same seed gives the same batches."""
-    if not examples:
-        raise ValueError("no examples to batch; check the dataset split")
-    return list(length_bucketed_batch_indices([len(tokens) for tokens, _ in examples], batch_size, seed=seed,
-                                              shuffle=shuffle))
-
-
-def classification_batches(examples: Sequence[tuple[list[int], int]], batch_size: int, pad_index: int,
-                           shuffle: bool = False, seed: int = 0, device: torch.device | str = "cpu"
-                           ) -> Iterator[tuple[TensorBatch, torch.Tensor]]:
-    """Yield (padded batch, labels [B]) for the batches of :func:`batch_positions`."""
-    for positions in batch_positions(examples, batch_size, shuffle, seed):
-        yield classification_batch(examples, positions, pad_index, device)
 
 
 @dataclass

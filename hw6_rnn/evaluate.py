@@ -1,45 +1,27 @@
-"""Scoring the trained models and drawing the run's figures (given code).
+"""Scoring the trained language model and drawing the run's figures (given code; the classifier's test
+figures come from common/classifier.py's classifier_metrics).
 
-    gold, predicted = predict(model, data.test, 256, data.pad_index, device)     # labels [n] each
     perplexity = evaluate_perplexity(model, corpus.test, batch_size=10, bptt=35, device=device)
     texts = sample_texts(model, corpus, config.lm)                                # the prompt, continued
-    metrics = classifier_metrics(model, data, history, "sst2", run, device)      # test figures + plots
     metrics = lm_metrics(model, corpus, config.lm, history, run, device)         # test, samples + plot
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import torch
 from torch.nn import functional as F
 
-from common.metrics import accuracy, confusion_matrix, macro_f1, perplexity
-from common.plots import plot_confusion_matrix, plot_curves
+from common.metrics import perplexity
+from common.plots import plot_curves
 from common.run import Run
 from common.torch_utils import autocast, count_parameters
-from hw6_rnn.classifier import RNNClassifier
 from hw6_rnn.config import LMConfig
-from hw6_rnn.data import ClassificationData, LMCorpus, classification_batches
+from hw6_rnn.data import LMCorpus
 from hw6_rnn.lm import RNNLanguageModel, batchify, bptt_windows, generate
 
 if TYPE_CHECKING:
-    from hw6_rnn.train import ClassifierHistory, LMHistory
-
-
-@torch.no_grad()
-def predict(model: RNNClassifier, examples: Sequence[tuple[list[int], int]], batch_size: int, pad_index: int,
-            device: torch.device, amp: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(gold labels [n], predicted labels [n]) in batch order."""
-    model.eval()
-    gold, pred = [], []
-    for batch, labels in classification_batches(examples, batch_size, pad_index, device=device):
-        with autocast(device, amp):
-            logits = model(batch.indices, batch.lengths)                   # (B, C)
-        gold.append(labels.cpu().numpy())
-        pred.append(logits.argmax(dim=-1).cpu().numpy())
-    return np.concatenate(gold), np.concatenate(pred)
+    from hw6_rnn.train import LMHistory
 
 
 @torch.no_grad()
@@ -68,20 +50,6 @@ def sample_texts(model: RNNLanguageModel, corpus: LMCorpus, config: LMConfig) ->
             for seed in range(config.samples)]
 
 
-def classifier_metrics(model: RNNClassifier, data: ClassificationData, history: ClassifierHistory, name: str,
-                       run: Run, device: torch.device, amp: bool = False) -> dict[str, Any]:
-    """Test accuracy, macro-F1 and the confusion matrix of `model` (trained), with its figures."""
-    gold, pred = predict(model, data.test, 256, data.pad_index, device, amp)
-    classes = len(data.label_names)
-    matrix = confusion_matrix(gold, pred, classes)
-    plot_classifier(name, history.curves, matrix, data.label_names, run)
-    return {"test_accuracy": accuracy(gold, pred), "test_macro_f1": macro_f1(gold, pred, range(classes)),
-            "best_dev_accuracy": history.best_dev, "best_epoch": history.best_epoch,
-            "confusion_matrix": matrix.tolist(), "curves": history.curves, "train_seconds": round(history.seconds, 1),
-            "parameters": count_parameters(model), "vocab_size": len(data.vocab), "train_examples": len(data.train),
-            "test_examples": len(data.test)}
-
-
 def lm_metrics(model: RNNLanguageModel, corpus: LMCorpus, config: LMConfig, history: LMHistory, run: Run,
                device: torch.device, amp: bool = False) -> dict[str, Any]:
     """Test perplexity of `model` (trained), samples from the prompt, the training's figures and its plot."""
@@ -97,16 +65,6 @@ def lm_metrics(model: RNNLanguageModel, corpus: LMCorpus, config: LMConfig, hist
             "tokens_per_second": round(history.trained_tokens / history.step_seconds, 1),
             "unit": "words" if corpus.level == "word" else "characters", "samples": texts,
             "parameters": count_parameters(model), "vocab_size": len(corpus.vocab)}
-
-
-def plot_classifier(name: str, curves: dict[str, list[float]], matrix: np.ndarray, label_names: Sequence[str],
-                    run: Run) -> None:
-    """``<name>_confusion.png`` (test), ``<name>_loss.png`` and ``<name>_dev_accuracy.png`` (per epoch)."""
-    plot_confusion_matrix(matrix, list(label_names), run.path(f"{name}_confusion.png"), title=f"{name} test")
-    plot_curves({"train loss": curves["train loss"]}, run.path(f"{name}_loss.png"), xlabel="epoch",
-                title=f"{name}: training loss")
-    plot_curves({"dev accuracy": curves["dev accuracy"]}, run.path(f"{name}_dev_accuracy.png"), xlabel="epoch",
-                ylabel="accuracy", title=f"{name}: dev accuracy")
 
 
 def plot_perplexity(level: str, curves: dict[str, list[float]], run: Run) -> None:

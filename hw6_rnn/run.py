@@ -5,12 +5,13 @@
     python -m hw6_rnn.run --parts '[classifier]' --classifier.datasets '[sst5]' --device cuda --amp true
     python -m hw6_rnn.run --resume runs/hw6_rnn/<id>          # continue a killed run
 
-Config (config.py) -> per classifier dataset: data (data.py), fit (train.py: epochs, best and last
-checkpoints), test figures and plots (evaluate.py) -> the language model likewise -> the
-vanishing-gradient experiment (vanishing.py). Writes into ``runs/hw6_rnn/<run id>/``: per classifier
-dataset ``<name>.best.ckpt``, ``<name>.last.ckpt``, ``<name>_confusion.png``, ``<name>_loss.png``,
-``<name>_dev_accuracy.png``; for the language model ``lm.best.ckpt``, ``lm.last.ckpt`` and
-``lm_<level>_perplexity.png``; ``vanishing.png``; and ``metrics.json`` with every figure.
+Config (config.py) -> per classifier dataset: SST, fit (epochs, best and last checkpoints), test
+figures and plots (common/classifier.py; the optimizers in train.py) -> the language model likewise
+(data.py, train.py, evaluate.py) -> the vanishing-gradient experiment (vanishing.py). Writes into
+``runs/hw6_rnn/<run id>/``: per classifier dataset ``<name>.best.ckpt``, ``<name>.last.ckpt``,
+``<name>_confusion.png``, ``<name>_loss.png``, ``<name>_dev_accuracy.png``; for the language model
+``lm.best.ckpt``, ``lm.last.ckpt`` and ``lm_<level>_perplexity.png``; ``vanishing.png``; and
+``metrics.json`` with every figure.
 """
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from typing import Any
 
 import torch
 
+from common.classifier import classifier_metrics, fit_classifier, load_sst_classification
+from common.config import config_to_dict
 from common.run import Run, run_cli, summary_row
 from common.torch_utils import amp_enabled, resolve_device
 from hw6_rnn.config import Config
-from hw6_rnn.data import load_lm_corpus, load_sst_classification
-from hw6_rnn.evaluate import classifier_metrics, lm_metrics, plot_vanishing
-from hw6_rnn.train import build_classifier, build_language_model, fit_classifier, fit_language_model
+from hw6_rnn.data import load_lm_corpus
+from hw6_rnn.evaluate import lm_metrics, plot_vanishing
+from hw6_rnn.train import build_classifier, build_language_model, classifier_step, fit_language_model
 from hw6_rnn.vanishing import vanishing_experiment
 
 DATASET_NAMES = {"sst2": "SST-2", "sst5": "SST-5"}
@@ -54,7 +57,8 @@ def classifier(view: str, config: Config, run: Run, device: torch.device, amp: b
     settings = config.classifier
     data = load_sst_classification(view, settings.phrases, settings.min_freq, settings.max_train, config.data)
     model = build_classifier(settings, data, run.log).to(device)
-    history = fit_classifier(model, data, settings, run, view, config.seed, amp)
+    history = fit_classifier(classifier_step(model, settings, amp), data, run, view, settings.epochs,
+                             settings.batch_size, config.seed, config_to_dict(settings))
     return classifier_metrics(model, data, history, view, run, device, amp)
 
 

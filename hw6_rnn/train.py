@@ -1,7 +1,8 @@
-"""Training the classifier and the language model (given code): the epoch loops, the language model's
-learning-rate schedule and time budget, each model's best checkpoint, and an exact resume after a kill.
+"""Training the classifier and the language model (given code): the classifier's optimizers (its fit is
+common/classifier.py's), the language model's epoch loop, learning-rate schedule and time budget, each
+model's best checkpoint, and an exact resume after a kill.
 
-    history = fit_classifier(model, data, config.classifier, run, "sst2", seed=config.seed)
+    history = fit_classifier(classifier_step(model, config.classifier), data, run, "sst2", ...)  # common
     history = fit_language_model(model, corpus, config.lm, run)
 
 Each model of a run keeps its own checkpoints (common/checkpoint.py): ``sst2.best.ckpt`` (the weights
@@ -23,8 +24,8 @@ import torch
 from torch.nn import functional as F
 
 from common.checkpoint import TrainingLoop, load_model, model_state
+from common.classifier import ClassificationData, Trainer
 from common.config import config_to_dict
-from common.metrics import accuracy
 from common.resources import find_model
 from common.run import Run
 from common.schedule import end_epoch, epoch_scheduler
@@ -32,8 +33,8 @@ from common.torch_utils import TrainStep, count_parameters
 from hw6_rnn.cells import State
 from hw6_rnn.classifier import RNNClassifier
 from hw6_rnn.config import ClassifierConfig, LMConfig
-from hw6_rnn.data import ClassificationData, LMCorpus, batch_positions, classification_batch
-from hw6_rnn.evaluate import evaluate_perplexity, predict
+from hw6_rnn.data import LMCorpus
+from hw6_rnn.evaluate import evaluate_perplexity
 from hw6_rnn.lm import RNNLanguageModel, batchify, bptt_windows
 from hw6_rnn.pretrained import PRETRAINED_EMBEDDINGS, vocabulary_vectors
 
@@ -59,120 +60,17 @@ def build_language_model(config: LMConfig, vocab_size: int) -> RNNLanguageModel:
                             config.dropout, config.tie_weights, config.fused)
 
 
-class Trainer:
-    """What both trainers share: the model, its optimizers and train step, the model's checkpoints
-    (``<name>.last.ckpt`` / ``<name>.best.ckpt``) and the seconds trained, counted across resumes."""
-
-    def __init__(self, model: torch.nn.Module, optimizers: Sequence[torch.optim.Optimizer], step: TrainStep,
-                 run: Run, name: str) -> None:
-        self.model, self.optimizers, self.step, self.run = model, list(optimizers), step, run
-        self.device = next(model.parameters()).device
-        self.checkpoints = run.checkpoints.part(name)
-        self.seconds_before, self.started = 0.0, time.perf_counter()
-
-    def seconds(self) -> float:
-        """Seconds of training so far, across resumes."""
-        return self.seconds_before + time.perf_counter() - self.started
-
-    def state(self) -> dict[str, Any]:
-        scaler = self.step.scaler
-        return {"model": self.model.state_dict(), "optimizers": [opt.state_dict() for opt in self.optimizers],
-                "scaler": scaler.state_dict() if scaler is not None else None, "seconds": self.seconds()}
-
-    def restore(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        for optimizer, saved in zip(self.optimizers, state["optimizers"], strict=True):
-            optimizer.load_state_dict(saved)
-        if self.step.scaler is not None and state["scaler"] is not None:
-            self.step.scaler.load_state_dict(state["scaler"])
-        self.seconds_before = state["seconds"]
-
-
-# ---------------------------------------------------------------------------------------------
-# Classifier
-
-
-@dataclass
-class ClassifierHistory:
-    """Per epoch: the training loss and dev accuracy; the best dev accuracy and its epoch; seconds trained."""
-
-    curves: dict[str, list[float]] = field(default_factory=lambda: {"train loss": [], "dev accuracy": []})
-    best_dev: float = -1.0
-    best_epoch: int = 0
-    seconds: float = 0.0
-
-
-class ClassifierTrainer(Trainer):
-    """Adam (SparseAdam for a sparse embedding), cross-entropy; the sums of the epoch in progress."""
-
-    def __init__(self, model: RNNClassifier, data: ClassificationData, config: ClassifierConfig, run: Run,
-                 name: str, amp: bool = False) -> None:
-        if config.sparse_embeddings:
-            rest = [p for key, p in model.named_parameters() if not key.startswith("embedding.")]
-            optimizers = [torch.optim.SparseAdam(list(model.embedding.parameters()), lr=config.lr),
-                          torch.optim.Adam(rest, lr=config.lr, weight_decay=config.weight_decay)]
-        else:
-            rest = list(model.parameters())
-            optimizers = [torch.optim.Adam(rest, lr=config.lr, weight_decay=config.weight_decay)]
-        device = next(model.parameters()).device
-        super().__init__(model, optimizers, TrainStep(model, optimizers, config.clip_norm, amp, device, rest), run,
-                         name)
-        self.data, self.config, self.name, self.amp = data, config, name, amp
-        self.history = ClassifierHistory()
-        self.start_epoch()
-
-    def start_epoch(self) -> None:
-        self.loss_sum, self.count = torch.zeros((), device=self.device), 0
-
-    def state(self) -> dict[str, Any]:
-        return {**super().state(), "history": asdict(self.history), "loss_sum": self.loss_sum, "count": self.count}
-
-    def restore(self, state: dict[str, Any]) -> None:
-        super().restore(state)
-        self.history = ClassifierHistory(**state["history"])
-        self.loss_sum, self.count = state["loss_sum"].to(self.device), state["count"]
-
-    def train_batch(self, positions: Sequence[int]) -> None:
-        batch, labels = classification_batch(self.data.train, positions, self.data.pad_index, self.device)
-        loss, _ = self.step(lambda: F.cross_entropy(self.model(batch.indices, batch.lengths), labels))
-        self.loss_sum += loss * len(labels)
-        self.count += len(labels)
-
-    def end_epoch(self, epoch: int) -> None:
-        """Score dev, record the epoch, keep the weights when dev accuracy is a new best."""
-        history, data = self.history, self.data
-        dev_accuracy = accuracy(*predict(self.model, data.dev, 256, data.pad_index, self.device, self.amp))
-        history.curves["train loss"].append(float(self.loss_sum) / self.count)
-        history.curves["dev accuracy"].append(dev_accuracy)
-        if dev_accuracy > history.best_dev:
-            history.best_dev, history.best_epoch = dev_accuracy, epoch
-            self.checkpoints.save("best", model_state(self.model, {"words": data.vocab}, config_to_dict(self.config),
-                                                      extra={"epoch": epoch, "dev_accuracy": dev_accuracy}))
-        history.seconds = self.seconds()
-        self.run.log(f"{self.name} epoch {epoch}: train loss {history.curves['train loss'][-1]:.4f}, dev accuracy "
-                     f"{dev_accuracy:.4f} ({history.seconds:.0f} s)")
-
-
-def fit_classifier(model: RNNClassifier, data: ClassificationData, config: ClassifierConfig, run: Run, name: str,
-                   seed: int = 0, amp: bool = False) -> ClassifierHistory:
-    """Train on data.train (an epoch's batch order from `seed` and the epoch), keep the best dev epoch's
-    weights (``<name>.best.ckpt``), resume from ``<name>.last.ckpt`` when there is one. `model` ends with
-    the best weights."""
-    trainer = ClassifierTrainer(model, data, config, run, name, amp)
-    run.log(f"{name}: {len(data.train):,} train / {len(data.dev):,} dev / {len(data.test):,} test examples, "
-            f"vocabulary {len(data.vocab):,}, {count_parameters(model):,} parameters, device {trainer.device}")
-    loop = TrainingLoop(trainer.checkpoints, trainer.state, trainer.restore, run.log)
-    for epoch in loop.epochs(config.epochs):
-        if loop.batch == 0:
-            trainer.start_epoch()
-        model.train()
-        order = batch_positions(data.train, config.batch_size, shuffle=True, seed=seed + epoch)
-        for positions in run.progress(loop.batches(order), f"{name} epoch {epoch}", total=len(order),
-                                      initial=loop.batch):
-            trainer.train_batch(positions)
-        trainer.end_epoch(epoch)
-    load_model(trainer.checkpoints.path("best"), model, {"words": data.vocab})
-    return trainer.history
+def classifier_step(model: RNNClassifier, config: ClassifierConfig, amp: bool = False) -> TrainStep:
+    """The classifier's train step: Adam (SparseAdam for a sparse embedding, whose rows are left out of
+    clipping), clipping at `config.clip_norm`, mixed precision on a GPU with `amp`."""
+    if config.sparse_embeddings:
+        rest = [p for key, p in model.named_parameters() if not key.startswith("embedding.")]
+        optimizers = [torch.optim.SparseAdam(list(model.embedding.parameters()), lr=config.lr),
+                      torch.optim.Adam(rest, lr=config.lr, weight_decay=config.weight_decay)]
+    else:
+        rest = list(model.parameters())
+        optimizers = [torch.optim.Adam(rest, lr=config.lr, weight_decay=config.weight_decay)]
+    return TrainStep(model, optimizers, config.clip_norm, amp, next(model.parameters()).device, rest)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,7 +137,7 @@ class LMTrainer(Trainer):
     def __init__(self, model: RNNLanguageModel, corpus: LMCorpus, config: LMConfig, run: Run, amp: bool = False
                  ) -> None:
         optimizer = torch.optim.SGD(model.parameters(), lr=config.lr)
-        super().__init__(model, [optimizer], TrainStep(model, optimizer, config.clip_norm, amp), run, "lm")
+        super().__init__(TrainStep(model, optimizer, config.clip_norm, amp), run, "lm")
         self.corpus, self.config, self.amp = corpus, config, amp
         self.scheduler = epoch_scheduler(optimizer, config.schedule, config.lr_decay, config.decay_after, "min")
         self.history = LMHistory()

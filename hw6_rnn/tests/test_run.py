@@ -4,7 +4,6 @@ the trees are written into a temporary folder.)"""
 from __future__ import annotations
 
 import dataclasses
-import random
 import shutil
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 import torch
 
 from common.checkpoint import Checkpoints, load_model, load_state, save_state
+from common.classifier import write_mini_sst
 from common.config import load_config
 from common.run import Launch, execute
 from common.vocabulary import Vocabulary
@@ -22,27 +22,10 @@ from hw6_rnn.lm import RNNLanguageModel, batchify, bptt_windows, generate
 from hw6_rnn.run import main
 from hw6_rnn.train import build_language_model
 
-FILLERS = "the a film movie plot story actors was is and it this very quite".split()
-SENTIMENT = {4: ["wonderful", "great"], 3: ["good", "fine"], 1: ["dull", "weak"], 0: ["awful", "terrible"]}
-SPLIT_SIZES = {"train": 300, "dev": 60, "test": 80}
-
-
-def _tree(rng: random.Random) -> str:
-    """A flat tree whose label comes from its one sentiment word, e.g. (3 (2 the) (3 good) (2 film))."""
-    label = rng.choice(list(SENTIMENT))
-    words = [f"(2 {rng.choice(FILLERS)})" for _ in range(rng.randint(2, 7))]
-    words.insert(rng.randint(0, len(words)), f"({label} {rng.choice(SENTIMENT[label])})")
-    return f"({label} {' '.join(words)})"
-
 
 @pytest.fixture()
 def mini_sst(tmp_path: Path) -> Path:
-    rng = random.Random(0)
-    folder = tmp_path / "data" / "sst" / "trees"
-    folder.mkdir(parents=True)
-    for split, size in SPLIT_SIZES.items():
-        (folder / f"{split}.txt").write_text("\n".join(_tree(rng) for _ in range(size)) + "\n", encoding="utf-8")
-    return tmp_path / "data"
+    return write_mini_sst(tmp_path / "data")
 
 
 def small_config(data: Path, **changes) -> Config:
