@@ -16,7 +16,8 @@ GRADES ?= dist/grades
 export MPLBACKEND := Agg
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup test test-slow run lint clean release submit grade grade-all similarity autograder-zip bench data
+.PHONY: help setup test test-slow run lint clean release submit grade grade-all similarity autograder-zip bench data \
+        new-homework
 
 # The instructor's checkout holds grading/student_readme.md; a student release does not (the release
 # writes it as README.md), so there `make help` lists only the student targets, with the released homework
@@ -49,6 +50,8 @@ ifneq ($(INSTRUCTOR),)
 	@echo "make similarity HW=$(EXAMPLE) SUBMISSIONS=dir [THRESHOLD=0.5] [RELEASE=dist/$(EXAMPLE).zip]"
 	@echo "                                              similar pairs of submissions -> $(GRADES)/$(EXAMPLE)/similarity/"
 	@echo "make autograder-zip HW=$(EXAMPLE)             Gradescope autograder zip in dist/"
+	@echo "make new-homework N=10 NAME=cnn              a new homework hw10_cnn/ in the course shape that passes"
+	@echo "                                              every course check (docs/homework-shape.md: what to fill in)"
 endif
 	@echo "make data            download SST / SST-2 / Multi30k into data/ (needs internet; not needed when"
 	@echo "                     ../shared/data or \$$COURSE_DATA holds them)"
@@ -110,6 +113,11 @@ similarity: $(STAMP)
 autograder-zip: $(STAMP)
 	@test -n "$(HW)" || { echo "usage: make autograder-zip HW=hw1_vocab"; exit 2; }
 	$(PY) -m grading.gradescope --hw $(HW) --out dist/autograder-$(HW).zip
+
+# A skeleton from grading/homework_template/; it refuses a number in use, a bad name or an existing folder.
+new-homework: $(STAMP)
+	@test -n "$(N)" -a -n "$(NAME)" || { echo "usage: make new-homework N=10 NAME=cnn (writes hw10_cnn/)"; exit 2; }
+	$(PY) -m grading.new_homework --number $(N) --name $(NAME)
 
 data: $(STAMP)
 	$(PY) -m common.resources download all

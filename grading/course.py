@@ -39,8 +39,11 @@ INSTRUCTOR_ONLY = {
     "tests/*": "tests of common/ and grading/ (they need the reference solutions) and hostile submissions",
     "grading/README.md": "the grader's own documentation, including what it does not defend against",
     "grading/student_readme.md": "the template of the student README (shipped as README.md)",
+    "grading/homework_template/*": "the skeleton `make new-homework` writes: its task's solution is inline",
+    "grading/new_homework.py": "`make new-homework`, which writes a homework from that skeleton",
     "bench/*": "benchmark results measured on the reference solutions",
     "notes/*": "instructor notes",
+    "docs/*": "documentation for TAs (docs/homework-shape.md: the shape of a homework, adding one)",
     "DESIGN.md": "design notes",
 }
 

@@ -4,14 +4,15 @@
   plus its hidden tests;
 - the earlier homeworks its manifest says it builds on (``builds_on: [hw3_edugrad]``, transitively), as
   reference code without their tests and solution-only files;
-- ``common/``, ``grading/`` and the top-level files (pyproject.toml, conftest.py, requirements.txt).
+- ``common/``, ``grading/`` (but its instructor-only files: the new-homework skeleton holds a solution)
+  and the top-level files (pyproject.toml, conftest.py, requirements.txt).
 Nothing else: no other homework, no repository tests, no notes.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from grading.course import Homework, builds_on_closure, course_files, get_homework, load_homework
+from grading.course import Homework, builds_on_closure, course_files, get_homework, instructor_only, load_homework
 from grading.release import OutFile, Release, release_file
 
 SHARED_FOLDERS = ("common", "grading")
@@ -25,7 +26,7 @@ def build_template(root: Path, hw_name: str) -> tuple[Homework, list[str], Relea
     template = Release()
     for rel in course_files(root):
         top, _, inner = rel.partition("/")
-        if not inner or top in SHARED_FOLDERS:
+        if not inner or (top in SHARED_FOLDERS and instructor_only(rel) is None):
             template.files[rel] = release_file(root, rel, top, template)
         elif top == hw.name and not hw.is_solution_only(inner):
             template.files[rel] = release_file(root, rel, top, template, hw)

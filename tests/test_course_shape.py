@@ -17,6 +17,7 @@ import pytest
 from common.config import describe_config
 from common.homeworks import find_homeworks
 from common.paths import REPO_ROOT
+from grading.new_homework import render
 
 HOMEWORKS = [hw.name for hw in find_homeworks(REPO_ROOT)]
 EPOCH_LOOP = ("for epoch in", "while epoch")
@@ -56,8 +57,13 @@ def test_no_function_of_common_or_a_homework_is_more_complex_than_12():
 
 def imports_of(path) -> set[str]:
     """The common modules a file imports (``common.data`` -> ``data``)."""
+    return imports_in(path.read_text(encoding="utf-8"))
+
+
+def imports_in(source: str) -> set[str]:
+    """The common modules a Python source imports."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(source)):
         names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
         if isinstance(node, ast.ImportFrom) and node.module:
             names = [node.module] + ([f"{node.module}.{a.name}" for a in node.names] if node.module == "common" else [])
@@ -66,7 +72,8 @@ def imports_of(path) -> set[str]:
 
 
 def test_every_common_module_is_shared_by_two_homeworks_or_used_by_common():
-    """...or run by the Makefile (``-m common.report``, the make run entry point)."""
+    """...or run by the Makefile (``-m common.report``, the make run entry point). The homework that
+    ``make new-homework`` writes (grading/homework_template/) counts as one homework."""
     makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
     modules = sorted(path.stem for path in (REPO_ROOT / "common").glob("*.py") if path.stem != "__init__")
     users: dict[str, set[str]] = {name: set() for name in modules}
@@ -74,6 +81,10 @@ def test_every_common_module_is_shared_by_two_homeworks_or_used_by_common():
         for path in (REPO_ROOT / hw).rglob("*.py"):
             for name in imports_of(path) & set(users):
                 users[name].add(hw)
+    for rel, source in render(10, "new").items():
+        if rel.endswith(".py"):
+            for name in imports_in(source) & set(users):
+                users[name].add("make new-homework")
     used_by_common = {name for path in (REPO_ROOT / "common").glob("*.py")
                       for name in imports_of(path) if name != path.stem}
     lonely = {name: sorted(users[name]) for name in modules
