@@ -44,8 +44,8 @@ class CellStore:
         self.finished: dict[str, dict[str, Any]] = saved["cells"] if saved else {}
         self.restored = set(self.finished)  # finished before the run stopped, not yet asked for since
         if saved:
-            run.log(f"hw9: resuming with the {len(self.finished)} cells finished in {run.checkpoints.path('last')}; "
-                    "they are not scored again")
+            run.log(f"hw9: resuming from {run.checkpoints.path('last')}: finished cells {len(self.finished)}, "
+                    "none of them scored again")
 
     def get(self, lm: LanguageModel, kind: str, key: dict, compute: Callable[[], Any]) -> tuple[Any, float | None]:
         """(`compute()`'s result for `key`, the seconds it took in this run (before a resume too) or None when

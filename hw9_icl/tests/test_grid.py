@@ -73,7 +73,7 @@ def test_an_interrupted_grid_resumes_without_scoring_its_finished_cells(tiny_mod
     assert calls == ["score_cell", "generate_answers"], (
         f"expected the resumed run to score only the qa ensemble member and generate, got {calls}")
     log = (folder / "log.txt").read_text(encoding="utf-8")
-    assert "resuming with the 4 cells finished" in log and log.count("hw9: reused cell") == 4, (
+    assert "last.ckpt: finished cells 4, none of them scored again" in log and log.count("hw9: reused cell") == 4, (
         "expected the log to name each of the 4 finished cells reused from last.ckpt")
     straight, resumed = (json.loads((tmp_path / "hw9_icl" / name / "metrics.json").read_text())
                          for name in ("straight", "killed"))
