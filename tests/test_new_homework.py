@@ -3,8 +3,9 @@ writes passes every course check as it stands.
 
 The slow case works in a copy of this checkout (the files git tracks or would track, committed in a
 fresh repository, ``.venv`` linked): it makes ``hw10_cnn``, ``git add``s it, adds its rows to the
-README's quick table (the one edit outside the folder), then runs the new homework's tests, the course checks for
-it, ruff, ``make release`` and ``make grade`` of its reference solution, which must get full marks."""
+README's quick table (the one edit outside the folder), then runs ``make test-hw10``, its ``--help``,
+ruff, the course checks for it, ``make release`` and ``make grade`` of its reference solution, which
+must get full marks."""
 from __future__ import annotations
 
 import json
@@ -109,11 +110,14 @@ def test_a_new_homework_passes_every_course_check_as_it_stands(tmp_path):
     run(course, "git", "add", "hw10_cnn")
     add_quick_rows(course, "hw10_cnn")
     run(course, python, "-m", "ruff", "check", "hw10_cnn")
-    checks = ["-k", "hw10_cnn or common_module or (leaks and course)"]
-    output = run(course, python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "hw10_cnn",
-                 "tests/test_homework_layout.py", "tests/test_course_shape.py", "tests/test_handouts.py",
-                 "tests/test_reference.py", "tests/test_stub_budgets.py", "tests/test_release_roundtrip.py", *checks)
-    assert re.search(r"\b\d+ passed\b", output) and " failed" not in output and " error" not in output, output[-3000:]
+    assert re.search(r"\b5 passed\b", run(course, "make", "test-hw10"))
+    assert "--widths" in run(course, python, "-m", "hw10_cnn.run", "--help")
+    checks = ["tests/test_homework_layout.py", "tests/test_course_shape.py", "tests/test_handouts.py",
+              "tests/test_reference.py", "tests/test_stub_budgets.py", "tests/test_release_roundtrip.py"]
+    output = run(course, python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *checks,
+                 "-k", "hw10_cnn or common_module or (leaks and course)")
+    passed = re.search(r"\b(\d+) passed\b", output)
+    assert passed and int(passed.group(1)) >= 20 and " failed" not in output and " error" not in output, output[-3000:]
     release = run(course, "make", "release", "HW=hw10_cnn")
     assert "hw10_cnn: 1" in release, release
     assert "raise NotImplementedError(" in (course / "dist/hw10_cnn/hw10_cnn/model.py").read_text(encoding="utf-8")
