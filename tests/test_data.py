@@ -240,5 +240,16 @@ def test_length_bucketed_batches_cover_every_example_once_with_less_padding():
     random_batches = np.array_split(np.random.default_rng(3).permutation(1000), 32)
     random_padded = sum(len(b) * lengths[b].max() for b in random_batches)
     assert padded < 0.7 * random_padded, f"expected much less padding than random batches: {padded} vs {random_padded}"
-    with pytest.raises(ValueError, match="non-empty 1-D"):
+    with pytest.raises(ValueError, match=r"needs lengths \[n\] or \[n, k\] with n >= 1"):
         next(length_bucketed_batch_indices([], batch_size=4))
+
+
+def test_length_bucketed_batches_sort_pairs_by_their_first_length_then_their_second():
+    from common.data import length_bucketed_batch_indices
+
+    pairs = [(3, 1), (1, 5), (3, 0), (1, 2), (2, 2)]
+    (evaluation,) = list(length_bucketed_batch_indices(pairs, batch_size=8, shuffle=False))
+    assert evaluation.tolist() == [3, 1, 4, 2, 0], "sorted by source length, then target length, stably"
+    batches = list(length_bucketed_batch_indices(pairs * 40, batch_size=10, seed=5))
+    assert sorted(int(i) for b in batches for i in b) == list(range(200))
+    assert all(len({pairs[int(i) % 5][0] for i in b}) <= 2 for b in batches), "similar source lengths per batch"
