@@ -2,7 +2,8 @@
 
 Datasets (``"sst"``, ``"sst2"``, ``"multi30k"``) are looked up in this order, first match wins:
 
-1. an explicit path (``--data PATH``): the dataset folder itself or a folder that contains it;
+1. an explicit path (the `path` argument, e.g. hw7's ``--data.root``): the dataset folder itself or a folder
+   that contains it;
 2. ``$COURSE_DATA/<name>``;
 3. ``<repo>/data/<name>`` (git-ignored; where ``make data`` downloads);
 4. ``<repo>/../shared/data/<name>`` (the course data folder beside the repo).
@@ -124,7 +125,7 @@ def find_dataset(name: str, path: str | Path | None = None, download: bool = Tru
     raise DatasetNotFoundError(
         f"dataset '{name}' not found. Looked in:\n" + "\n".join(looked) + f"\n{failure}\n"
         f"Provide it one of these ways: set {DATA_ENV}=/path/to/data (a folder containing '{name}/'), "
-        f"pass --data /path/to/data, or run `make data` (python -m common.resources download {name}) "
+        f"put it in {REPO_DATA}, or run `make data` (python -m common.resources download {name}) "
         "on a machine with internet."
     )
 

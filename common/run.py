@@ -122,8 +122,10 @@ def run_cli(hw: str, schema: type[T], main: Callable[[T, Run], dict[str, Any]], 
         prog=f"python -m {hw}.run", formatter_class=argparse.RawDescriptionHelpFormatter,
         description=f"{description or f'Train and evaluate {hw}.'}\n\nAny config key can be overridden: "
                     "--key value, --section.key value.",
-        epilog=f"config keys:\n{keys}")
-    parser.add_argument("--config", type=Path, default=REPO_ROOT / hw / "config.yaml", help="YAML config file")
+        epilog=f"config keys (the defaults of the code; a config file replaces them):\n{keys}")
+    parser.add_argument("--config", type=Path, default=REPO_ROOT / hw / "config.yaml",
+                        help=f"YAML config file (default: {hw}/config.yaml, the full run; its values replace the "
+                             "defaults listed below)")
     parser.add_argument("--runs-root", type=Path, default=REPO_ROOT / "runs", help="where run folders are made")
     parser.add_argument("--run-id", default=None, help="run folder name (default: a timestamp)")
     parser.add_argument("--resume", type=Path, default=None, metavar="RUN_DIR",

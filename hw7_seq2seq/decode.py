@@ -92,7 +92,8 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, mask: 
     stays in the beam with its score frozen (its only continuation is padding at no cost). Search
     stops when all hypotheses are finished or after `max_len` steps. The result per sentence is
     the hypothesis with the best score / length ** `length_penalty` (length counts ``</s>``;
-    0 = no normalisation). With beam_size 1 this is greedy search.
+    0 = no normalisation); its `score` stays the summed log-probability. Every id, the special tokens
+    included, is a valid next token of an unfinished hypothesis. With beam_size 1 this is greedy search.
     """
     check_decoding_arguments(src, lengths, max_len, beam_size)
     # TODO: encode and repeat each sentence's memory and state beam_size times ([B * K] rows); start

@@ -220,7 +220,8 @@ class Seq2Seq(nn.Module):
         tgt_in: [B, T] decoder inputs ``<s> y1 .. y_{T-1}``. With probability `teacher_forcing` (per
         sentence and step, drawn from `generator`) the input at step t > 0 is the gold token
         tgt_in[:, t]; otherwise it is the model's own most likely token of step t - 1. With
-        teacher_forcing=1 nothing is drawn.
+        teacher_forcing=1 nothing is drawn. `generator` is a CPU generator: draw on the CPU
+        (``torch.rand(shape, generator=generator)``) and move the result to the tokens' device.
         """
         if not 0.0 <= teacher_forcing <= 1.0:
             raise ValueError(f"teacher_forcing must be in [0, 1], got {teacher_forcing}")

@@ -105,6 +105,8 @@ def metrics(history: History, greedy: Translations, beam: Translations, corpus: 
                         key="test_bleu_greedy_lowercased"),
             summary_row(label, f"lower-cased sacreBLEU (-lc), beam {beam_size}", round(beam.lowercased.score, 2),
                         key="test_bleu_beam_lowercased"),
+            summary_row(label, f"sacreBLEU, beam {beam_size} minus greedy",
+                        round(beam.bleu.score - greedy.bleu.score, 2), key="test_bleu_beam_gain"),
             summary_row(f"Multi30k {pair} val", "perplexity (the checkpoint tested)", best_val_perplexity,
                         key="val_perplexity"),
         ],

@@ -88,7 +88,7 @@ def test_not_found_names_every_place_and_the_fixes(isolated, monkeypatch):
         find_dataset("multi30k", download=False)
     message = str(caught.value)
     for needle in (str(isolated / "env" / "multi30k"), str(resources.REPO_DATA / "multi30k"),
-                   str(resources.SHARED_DATA / "multi30k"), "COURSE_DATA=", "--data", "make data"):
+                   str(resources.SHARED_DATA / "multi30k"), "COURSE_DATA=", "make data"):
         assert needle in message, f"expected {needle!r} in the error but got:\n{message}"
 
 

@@ -23,6 +23,19 @@ def with_eos(tokens: list[int], max_len: int) -> list[int]:
     return tokens if len(tokens) == max_len else [*tokens, EOS_INDEX]
 
 
+def exhaustive(model, source: list[int], vocab: int, max_len: int, length_penalty: float = 0.0
+               ) -> tuple[list[int], float, list[int]]:
+    """Search every output by brute force: (the best by score / length ** α, </s> counted in the length, its
+    summed log-probability, and the best by summed log-probability alone), tokens without </s>."""
+    candidates = [list(c) for n in range(1, max_len + 1) for c in itertools.product(range(vocab), repeat=n)
+                  if EOS_INDEX not in c[:-1] and (c[-1] == EOS_INDEX or n == max_len)]
+    scores = sequence_log_probs(model, source, candidates)
+    normalised = [score / len(c) ** length_penalty for score, c in zip(scores, candidates, strict=True)]
+    best, raw = (max(range(len(candidates)), key=values.__getitem__) for values in (normalised, scores))
+    return ([t for t in candidates[best] if t != EOS_INDEX], scores[best],
+            [t for t in candidates[raw] if t != EOS_INDEX])
+
+
 @pytest.mark.task_greedy
 @pytest.mark.points(2)
 def test_greedy_takes_the_argmax_at_every_step() -> None:
@@ -95,19 +108,17 @@ def test_batched_beam_equals_one_sentence_at_a_time(length_penalty: float) -> No
 @pytest.mark.points(3)
 def test_a_wide_beam_finds_the_exhaustive_best_and_beats_greedy() -> None:
     model = ScriptedModel(tgt_vocab=6, scale=1.5, seed=34)
-    max_len, vocabulary = 3, list(range(6))        # every id, specials included, has probability: all count
+    max_len = 3                                    # every id, specials included, has probability: all count
     for source in random_sources(4, seed=8):
-        candidates = [list(c) for n in range(1, max_len + 1) for c in itertools.product(vocabulary, repeat=n)
-                      if EOS_INDEX not in c[:-1] and (c[-1] == EOS_INDEX or n == max_len)]
-        scores = sequence_log_probs(model, source, candidates)
-        best = candidates[max(range(len(candidates)), key=scores.__getitem__)]
+        expected, score, _ = exhaustive(model, source, vocab=6, max_len=max_len)
         (found,) = beam_search(model, *batch_args([source]), beam_size=36, max_len=max_len)
-        expected = [t for t in best if t != EOS_INDEX]
         assert found.tokens == expected, (
-            f"expected the exhaustive best {expected} but got {found.tokens}; when a beam keeps every hypothesis "
-            "it can only miss the best one if a hypothesis continues from another's decoder state: did you "
-            "reorder the state (and the tokens, lengths, finished flags) by each candidate's origin beam?")
-        assert found.score == pytest.approx(sequence_log_prob(model, source, best), abs=1e-4)
+            f"expected the exhaustive best {expected} but got {found.tokens}; a beam that keeps every hypothesis "
+            "misses the best one when: a hypothesis continues from another's decoder state (reorder the state, "
+            "tokens, lengths and finished flags by each candidate's origin beam); all K hypotheses start live "
+            "(only one may, the others at -inf); the top K are taken per beam instead of over all K x V "
+            "candidates; or some ids are forbidden (every id has probability here, the specials too)")
+        assert found.score == pytest.approx(score, abs=1e-4)
         (greedy,) = greedy_decode(model, *batch_args([source]), max_len=max_len)
         assert found.score >= greedy.score - 1e-6, "the best hypothesis can never score below greedy's"
 
@@ -119,22 +130,32 @@ def test_length_normalised_beam_picks_the_exhaustive_best_and_keeps_its_raw_scor
     """The final choice is score / length ** α with </s> counted in the length; Hypothesis.score stays the
     summed log-probability (the normalised score only chooses)."""
     model = ScriptedModel(tgt_vocab=5, scale=1.5, seed=7)   # sources where </s> in the length changes the choice
-    max_len, vocabulary = 4, list(range(5))
     for source in random_sources(4, seed=23):
-        candidates = [list(c) for n in range(1, max_len + 1) for c in itertools.product(vocabulary, repeat=n)
-                      if EOS_INDEX not in c[:-1] and (c[-1] == EOS_INDEX or n == max_len)]
-        scores = sequence_log_probs(model, source, candidates)
-        normalised = [score / len(c) ** length_penalty for score, c in zip(scores, candidates, strict=True)]
-        best = max(range(len(candidates)), key=normalised.__getitem__)
-        (found,) = beam_search(model, *batch_args([source]), beam_size=5 ** max_len, max_len=max_len,
+        expected, score, _ = exhaustive(model, source, vocab=5, max_len=4, length_penalty=length_penalty)
+        (found,) = beam_search(model, *batch_args([source]), beam_size=5 ** 4, max_len=4,
                                length_penalty=length_penalty)
-        expected = [t for t in candidates[best] if t != EOS_INDEX]
         assert found.tokens == expected, (
             f"expected {expected}, the best by score / length ** {length_penalty} with </s> counted in the "
             f"length, but got {found.tokens}")
-        assert found.score == pytest.approx(scores[best], abs=1e-4), (
-            f"expected Hypothesis.score {scores[best]:.4f}, the summed log-probability, but got {found.score:.4f}; "
+        assert found.score == pytest.approx(score, abs=1e-4), (
+            f"expected Hypothesis.score {score:.4f}, the summed log-probability, but got {found.score:.4f}; "
             "the normalised score only chooses the hypothesis")
+
+
+@pytest.mark.task_beam
+@pytest.mark.points(2)
+def test_a_beam_of_two_keeps_distinct_hypotheses_and_finds_the_normalised_best() -> None:
+    """On these sources a beam of 2 finds the exhaustive best by score / length; it loses it when finished
+    hypotheses fill the beam with copies of themselves, or when the final choice ignores the length."""
+    model = ScriptedModel(tgt_vocab=5, scale=1.5, seed=0)
+    for source in random_sources(4, seed=21):
+        expected, _, raw = exhaustive(model, source, vocab=5, max_len=4, length_penalty=1.0)
+        (found,) = beam_search(model, *batch_args([source]), beam_size=2, max_len=4, length_penalty=1.0)
+        hint = ("that is the best by summed log-probability: is the final choice score / length ** α?"
+                if found.tokens == raw != expected else
+                "a finished hypothesis may continue only with padding at no cost (every other id -inf), else its "
+                "copies take the beam's other places")
+        assert found.tokens == expected, f"expected {expected}, the best by score / length, got {found.tokens}; {hint}"
 
 
 @pytest.mark.task_beam

@@ -21,7 +21,9 @@ def test_shapes_and_zero_states_at_padding() -> None:
     states, final = encoder()(batch.indices, batch.lengths)
     assert states.shape == (3, 4, 10), f"expected states [3, 4, 10] but got {tuple(states.shape)}"
     assert final.shape == (3, 10), f"expected final [3, 10] but got {tuple(final.shape)}"
-    assert torch.all(states[1, 2:] == 0) and torch.all(states[2, 1:] == 0), "expected zero states at padding"
+    assert torch.all(states[1, 2:] == 0) and torch.all(states[2, 1:] == 0), (
+        "expected zero states at padding: pack the batch (pack_padded_sequence with the lengths) and unpack it "
+        "with pad_packed_sequence, whose padding is 0")
 
 
 @pytest.mark.points(2)
@@ -34,7 +36,9 @@ def test_matches_a_plain_gru_run_on_each_unpadded_sentence() -> None:
         embedded = model.embedding(torch.tensor([sentence]))                    # (1, n, E)
         reference, reference_final = model.rnn(embedded)                        # no padding at all
         n = len(sentence)
-        assert torch.allclose(states[row, :n], reference[0], atol=1e-6), f"sentence {row}: states differ"
+        assert torch.allclose(states[row, :n], reference[0], atol=1e-6), (
+            f"sentence {row}: states differ from a GRU run on the sentence alone; without packing the backward "
+            "direction starts at the padding instead of the sentence's own last word")
         expected_final = torch.cat([reference_final[0, 0], reference_final[1, 0]])
         assert torch.allclose(final[row], expected_final, atol=1e-6), (
             f"sentence {row}: expected final {expected_final} but got {final[row]}")
