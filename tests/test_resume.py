@@ -40,6 +40,9 @@ CASES = {
                                    "--train.batch_size", "32", "--model.emb_dim", "16", "--model.enc_hidden", "16",
                                    "--model.dec_hidden", "32", "--model.attn_dim", "16", "--decode.max_len", "12",
                                    "--decode.beam_size", "2", "--decode.heatmaps", "1"]),
+    "hw8_transformer": (["sst2"], ["--modes", "[finetune, probe]", "--train_examples", "48", "--max_length", "8",
+                                   "--train.batch_size", "16", "--probe.batch_size", "16",
+                                   "--train.eval_batch_size", "1024", "--probe.eval_batch_size", "1024"]),
 }
 TIMING = re.compile(r"seconds|minutes|per_second|^config$")
 SPEED = re.compile(r"/s\b")  # a summary row's metric that is a speed (words/s): a figure of the clock too
