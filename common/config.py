@@ -97,24 +97,28 @@ def config_to_dict(config: Any) -> dict[str, Any]:
     return plain(dataclasses.asdict(config))
 
 
-def describe_config(schema: type, prefix: str = "") -> list[tuple[str, str, str, str]]:
+def describe_config(schema: type, prefix: str = "", defaults: Any = None) -> list[tuple[str, str, str, str]]:
     """(dotted key, type, default, meaning) of every key of `schema`, nested sections flattened; a key
-    inherited from a base dataclass keeps the meaning given there unless `schema` gives another."""
+    inherited from a base dataclass keeps the meaning given there unless `schema` gives another. A
+    section's defaults are those of the instance its field's default (factory) makes (`defaults`)."""
     hints = typing.get_type_hints(schema)
     comments = {name: meaning for base in reversed(schema.__mro__) if dataclasses.is_dataclass(base)
                 for name, meaning in field_comments(base).items()}
     rows = []
     for item in dataclasses.fields(schema):
-        kind = hints[item.name]
-        if dataclasses.is_dataclass(kind):
-            rows += describe_config(kind, f"{prefix}{item.name}.")
-            continue
-        if item.default is not dataclasses.MISSING:
+        if defaults is not None:
+            default = getattr(defaults, item.name)
+        elif item.default is not dataclasses.MISSING:
             default = item.default
         elif item.default_factory is not dataclasses.MISSING:
             default = item.default_factory()
         else:
             default = "(required)"
+        kind = hints[item.name]
+        if dataclasses.is_dataclass(kind):
+            rows += describe_config(type(default) if dataclasses.is_dataclass(default) else kind,
+                                    f"{prefix}{item.name}.", default if dataclasses.is_dataclass(default) else None)
+            continue
         rows.append((prefix + item.name, _type_name(kind), repr(default), comments.get(item.name, "")))
     return rows
 

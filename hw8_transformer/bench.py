@@ -36,10 +36,12 @@ from common.bench_results import (
 )
 from common.resources import find_model
 from common.seed import seed_everything
+from hw8_transformer.config import TrainSettings
 from hw8_transformer.data import load_sst2, make_loader, tokenize_split
 from hw8_transformer.distributed import Process
+from hw8_transformer.evaluate import evaluate
 from hw8_transformer.export import from_sequence_classification
-from hw8_transformer.train import TrainSettings, evaluate, fit
+from hw8_transformer.train import fit
 
 SPEED_TARGET = 1.5
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 import numpy as np
 import pytest
@@ -113,6 +114,23 @@ def test_resume_refuses_overrides_and_folders_that_are_not_runs(tmp_path, capsys
         with pytest.raises(SystemExit):
             run_cli("hw0_toy", CountingConfig, counting_main, argv)
         assert message in capsys.readouterr().err
+
+
+@dataclass
+class Section:
+    rate: float = 0.1        # how fast
+
+
+@dataclass
+class NestedConfig:
+    seed: int = 0
+    fast: Section = dataclass_field(default_factory=lambda: Section(rate=0.5))   # a section whose default differs
+
+
+def test_help_shows_a_sections_default_from_its_default_factory():
+    from common.config import describe_config
+
+    assert describe_config(NestedConfig)[1] == ("fast.rate", "float", "0.5", "how fast")
 
 
 def test_help_lists_every_config_key_with_type_default_and_meaning(capsys):
