@@ -11,9 +11,10 @@ before the first round and after each one. `Rounds.ratio` compares two sides rou
 
 * **no verdict, the machine was loaded** when other programs' part of the 1-minute load average
   (this process's own part subtracted) rose above the cores the benchmark leaves free, plus
-  LOAD_ALLOWANCE; or the interquartile range of the per-round ratios is wider than
-  RATIO_SPREAD_LIMIT of their median; or either side's round times spread wider than
-  SIDE_SPREAD_LIMIT of their median (the load changed during the run);
+  LOAD_ALLOWANCE; **no verdict, the rounds disagree** when, on a quiet machine, the interquartile
+  range of the per-round ratios is wider than RATIO_SPREAD_LIMIT of their median, or either side's
+  round times spread wider than SIDE_SPREAD_LIMIT of their median (the load changed during the run,
+  or the timed work itself varies);
 * **no verdict, too close to call** when the middle half of the per-round ratios lies on both
   sides of the target, or there are fewer than MIN_ROUNDS rounds;
 * otherwise **met** or **not met**, by the median of the per-round ratios.
@@ -99,21 +100,23 @@ def judge(per_round: Sequence[float], side_seconds: Mapping[str, Sequence[float]
     if not per_round:
         raise ValueError("expected at least one round but got none; run the benchmark with --rounds 1 or more")
     q1, median, q3 = (float(x) for x in np.percentile(per_round, [25, 50, 75]))
-    loaded = []
     free_cores = cores - threads
-    if other_load > free_cores + LOAD_ALLOWANCE:
-        loaded.append(f"other programs' load average up to {other_load:.1f} where the benchmark left "
-                      f"{max(free_cores, 0)} of {cores} cores free")
+    loaded = other_load > free_cores + LOAD_ALLOWANCE
+    why = [f"other programs' load average up to {other_load:.1f} where the benchmark left "
+           f"{max(free_cores, 0)} of {cores} cores free"] if loaded else []
     spread = relative_spread(per_round)
     if spread > RATIO_SPREAD_LIMIT:
-        loaded.append(f"per-round ratios {min(per_round):.2f}-{max(per_round):.2f}, interquartile range "
-                      f"{spread:.0%} of the median")
+        why.append(f"per-round ratios {min(per_round):.2f}-{max(per_round):.2f}, interquartile range "
+                   f"{spread:.0%} of the median")
     for name, seconds in side_seconds.items():
         if relative_spread(seconds) > SIDE_SPREAD_LIMIT:
-            loaded.append(f"{name}'s round times spread by {relative_spread(seconds):.0%} of their median")
-    if loaded:
-        return Verdict("no verdict", f"no verdict: the machine was loaded ({'; '.join(loaded)}); "
-                                     "rerun on an idle machine")
+            why.append(f"{name}'s round times spread by {relative_spread(seconds):.0%} of their median")
+    if why:
+        if loaded:
+            return Verdict("no verdict", f"no verdict: the machine was loaded ({'; '.join(why)}); "
+                                         "rerun on an idle machine")
+        return Verdict("no verdict", f"no verdict: the rounds disagree on a quiet machine ({'; '.join(why)}); "
+                                     "rerun with more rounds (--rounds)")
     if target is None:
         return Verdict("no target", "no target: reported only")
     if len(per_round) < MIN_ROUNDS:

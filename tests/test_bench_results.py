@@ -61,6 +61,15 @@ def test_ratios_that_vary_from_round_to_round_mean_no_verdict_even_at_low_load()
     verdict = judge(ratios(a, b), {"a": a, "b": b}, other_load=0.0, threads=1, cores=2, target=at_most(1.0))
     assert verdict.status == "no verdict"
     assert "per-round ratios 0.38-0.91" in verdict.reason
+    assert "the rounds disagree on a quiet machine" in verdict.reason and "--rounds" in verdict.reason
+
+
+def test_a_loaded_machine_is_named_as_the_reason():
+    a, b = [1.0, 1.0, 1.0, 1.0, 1.0], [1.3, 2.0, 1.1, 2.6, 1.2]
+    verdict = judge(ratios(a, b), {"a": a, "b": b}, other_load=4.0, threads=1, cores=2, target=at_most(1.0))
+    assert verdict.status == "no verdict"
+    assert "the machine was loaded (other programs' load average up to 4.0" in verdict.reason
+    assert "per-round ratios 0.38-0.91" in verdict.reason
 
 
 def test_a_side_whose_round_times_drift_means_no_verdict_even_with_a_steady_ratio():
