@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
@@ -313,12 +314,21 @@ def tensor_op(operation: type[Operation]) -> Callable[..., Tensor]:
 
     Positional arguments are the differentiable inputs: Tensors, or numpy arrays / numbers, which
     become constant tensors (numbers and integer arrays take the dtype of the first Tensor input).
-    Keyword arguments are passed unchanged to forward and backward.
+    Keyword arguments are passed unchanged to forward and backward. forward's parameters with a
+    default or a type annotation are options and must be passed as keywords; a call that passes one
+    positionally is an error that names it.
     """
     forward = operation.forward
+    tensor_inputs, options = _inputs_and_options(forward)
 
     @functools.wraps(operation, updated=())
     def apply(*inputs, **kwargs) -> Tensor:
+        if tensor_inputs is not None and len(inputs) > len(tensor_inputs):
+            raise TypeError(
+                f"{operation.__name__}: expected {len(tensor_inputs)} tensor input(s) ({', '.join(tensor_inputs)}) "
+                f"but got {len(inputs)} positional arguments; pass the options as keywords: "
+                + ", ".join(f"{name}=..." for name in options)
+            )
         if not all(type(x) is Tensor for x in inputs):
             inputs = _as_tensors(inputs)
         for name, option in kwargs.items():
@@ -339,6 +349,15 @@ def tensor_op(operation: type[Operation]) -> Callable[..., Tensor]:
 
     apply.operation = operation
     return apply
+
+
+def _inputs_and_options(forward: Callable) -> tuple[list[str] | None, list[str]]:
+    """forward's tensor inputs (None: any number, `*values`) and its options, by name."""
+    parameters = list(inspect.signature(forward).parameters.values())[1:]  # ctx first
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return None, [p.name for p in parameters if p.kind is p.KEYWORD_ONLY]
+    plain = [p.name for p in parameters if p.default is p.empty and p.annotation is p.empty]
+    return plain, [p.name for p in parameters if p.name not in plain]
 
 
 def _as_tensors(inputs: tuple) -> tuple[Tensor, ...]:

@@ -107,6 +107,19 @@ def test_custom_operation_with_keyword_arguments():
     assert scale.__name__ == "scale" and scale.operation.__name__ == "scale"
 
 
+@pytest.mark.points(0)
+def test_an_option_passed_positionally_is_named_in_the_error():
+    # power's exponent and cross_entropy's labels are options (annotated in forward): passed by
+    # position they would become constant tensors and fail far from the call
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(TypeError, match=r"power: expected 1 tensor input\(s\) \(a\) but got 2 .* exponent="):
+        ops.power(x, 2)
+    with pytest.raises(TypeError, match="labels="):
+        ops.cross_entropy(x, np.array([0, 1]))
+    with pytest.raises(TypeError, match="axis=..., keepdims="):
+        ops.sum(x, 1)
+
+
 @pytest.mark.points(2)
 def test_gradients_of_reused_tensors_add_up():
     x = Tensor(np.array([1.0, -2.0, 0.5]), requires_grad=True)
