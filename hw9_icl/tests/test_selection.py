@@ -19,7 +19,10 @@ def test_demonstrations_for_a_fixed_seed() -> None:
     got = demonstrations(Cell(2, "balanced", seed=0), POOL)
     expected = [POOL[7], POOL[6]]
     assert got == expected, (f"balanced, k = 2, seed 0: expected pool indices [7, 6] ({expected}) but got "
-                             f"{[POOL.index(demo) for demo in got]} ({got})")
+                             f"{[POOL.index(demo) for demo in got]} ({got}); follow the documented recipe with one "
+                             "rng = np.random.default_rng(seed) for every draw: first the classes that get an extra "
+                             "example, then each class's examples (classes in increasing order), then "
+                             "rng.permutation of the chosen indices")
 
 
 @pytest.mark.task_select
@@ -50,6 +53,12 @@ def test_nearest_neighbours_least_similar_first() -> None:
     vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8], [0.8, 0.6], [-1.0, 0.0]] + [[0.0, -1.0]] * 5)
     chosen = get_k_examples(POOL, 3, "nearest", seed=0, query_vector=np.array([2.0, 0.0]), train_vectors=vectors)
     assert chosen == [2, 3, 0], f"expected the three most similar, least similar first [2, 3, 0], got {chosen}"
+    vectors[2] = vectors[3]  # a tie inside the top three: the lower index, 2, counts as the more similar
+    chosen = get_k_examples(POOL, 3, "nearest", seed=0, query_vector=np.array([2.0, 0.0]), train_vectors=vectors)
+    assert chosen == [3, 2, 0], (f"rows 2 and 3 are equally similar to the query, so the lower index, 2, counts as "
+                                 f"the more similar and sits nearer the review: expected [3, 2, 0] but got {chosen}; "
+                                 "rank with a stable sort of the negated similarity, np.argsort(-similarity, "
+                                 "kind=\"stable\"), then reverse the k chosen")
 
 
 @pytest.mark.task_select
@@ -57,8 +66,12 @@ def test_nearest_neighbours_least_similar_first() -> None:
 def test_bad_k_is_an_error() -> None:
     with pytest.raises(ValueError, match="pool"):
         get_k_examples(POOL, 11, "random", 0)
-    with pytest.raises(ValueError, match="class"):
+    with pytest.raises(ValueError) as error:
         get_k_examples(POOL, 8, "balanced", 0)  # only 3 negatives
+    assert "class" in str(error.value), (
+        f"balanced, k = 8 needs 4 negatives but the pool holds 3: expected a ValueError naming the class but got "
+        f"{error.value!r}; before drawing, check that each class holds as many examples as it needs and raise a "
+        "ValueError naming the class (and the fix: lower k or enlarge the pool)")
     with pytest.raises(ValueError, match="vectors"):
         get_k_examples(POOL, 2, "nearest", 0)
 
