@@ -127,11 +127,13 @@ def run_cli(hw: str, schema: type[T], main: Callable[[T, Run], dict[str, Any]], 
                         help=f"YAML config file (default: {hw}/config.yaml, the full run; its values replace the "
                              "defaults listed below)")
     parser.add_argument("--runs-root", type=Path, default=REPO_ROOT / "runs", help="where run folders are made")
-    parser.add_argument("--run-id", default=None, help="run folder name (default: a timestamp)")
+    parser.add_argument("--run-id", default=None, help="run folder name (default: a timestamp; a name already used "
+                                                         "gets -2, -3, ...: the run's first line says which folder)")
     parser.add_argument("--resume", type=Path, default=None, metavar="RUN_DIR",
                         help="continue the interrupted run in RUN_DIR with its saved config.yaml")
     parser.add_argument("--checkpoint-minutes", type=float, default=10.0, metavar="M",
-                        help="save last.ckpt every M minutes within an epoch too (default 10; fractions allowed)")
+                        help="save last.ckpt every M minutes within an epoch too (default 10; fractions "
+                             "allowed); runs without epochs save at each finished step of their own (hw9: each cell)")
     args, overrides = parser.parse_known_args(argv)
     launch = Launch(args.runs_root, args.run_id, args.resume, args.checkpoint_minutes)
     try:

@@ -46,7 +46,8 @@ def points(tests: list[dict]) -> tuple[float, float]:
 
 
 def summary(hw_name: str, results: dict, tasks: dict[str, str], order: list[str]) -> str:
-    """Total, then one line per task: points earned / max and the names of its failed tests."""
+    """Total, then one line per task: points earned / max and the names of its failed and skipped
+    tests; then the grader's notes on the submission and the machine (e.g. a dataset not found)."""
     rows = by_task(results, tasks, order)
     graded = [t for tests in rows.values() for t in tests]
     free = len(results["tests"]) - len(graded)
@@ -57,10 +58,20 @@ def summary(hw_name: str, results: dict, tasks: dict[str, str], order: list[str]
     width = max((len(task) for task in rows), default=0)
     for task, tests in rows.items():
         earned, worth = points(tests)
-        failed = [t["name"].split("::", 1)[-1] for t in tests if t["status"] != "passed"]
-        tail = f"  failed: {', '.join(failed)}" if failed else ""
+        tail = "".join(f"  {label}: {', '.join(names)}" for label, names in _not_passed(tests) if names)
         lines.append(f"  {task:<{width}}  {earned:g} / {worth:g}{tail}")
+    lines += [f"note: {line}" for line in results.get("output", "").splitlines()[1:] if line.strip()]
     return "\n".join(lines)
+
+
+def _not_passed(tests: list[dict]) -> list[tuple[str, list[str]]]:
+    """[("failed", names), ("skipped", names)]: a skipped test (its output starts "skipped") earns nothing."""
+    names = {"failed": [], "skipped": []}
+    for test in tests:
+        if test["status"] != "passed":
+            kind = "skipped" if test.get("output", "").startswith("skipped") else "failed"
+            names[kind].append(test["name"].split("::", 1)[-1])
+    return list(names.items())
 
 
 def homework_tasks(template: Path, hw_name: str) -> list[str]:

@@ -26,7 +26,8 @@ def masked_average(embeddings: Tensor, mask: np.ndarray) -> Tensor:
     """The mean of each sentence's token vectors, counting only positions where `mask` is True.
 
     embeddings: [batch, max_len, dim]; mask: [batch, max_len] bool with at least one True per row
-    -> [batch, dim]. Padding (and dropped words) must not change the result, whatever its vectors hold.
+    -> [batch, dim], in the embeddings' dtype (float32 stays float32). Padding (and dropped words) must
+    not change the result, whatever its vectors hold.
     """
     mask = np.asarray(mask)
     assert mask.shape == embeddings.shape[:2], (

@@ -133,6 +133,22 @@ def test_grade_summary_has_points_per_task_and_counts_0_point_tests_apart():
     assert results["tests"][0]["tags"] == ["task_b"] and "tags" not in results["tests"][2]
 
 
+def test_grade_summary_names_skipped_tests_apart_with_the_graders_note():
+    from grading.summary import summary
+
+    results = {"score": 0, "max_score": 4, "execution_time": 1.0,
+               "output": "sandbox: none\ngrading machine: dataset sst not found, so the tests that need it are skipped",
+               "tests": [
+                   {"name": "hw9_x/tests/test_a.py::test_one", "score": 0, "max_score": 2, "status": "failed",
+                    "output": "skipped (a skipped test earns no points):\nno sst"},
+                   {"name": "hw9_x/tests/test_a.py::test_two", "score": 0, "max_score": 2, "status": "failed",
+                    "output": "AssertionError: expected 1 but got 2"}]}
+    tasks = {"hw9_x/tests/test_a.py::test_one": "task_a", "hw9_x/tests/test_a.py::test_two": "task_a"}
+    lines = summary("hw9_x", results, tasks, ["task_a"]).splitlines()
+    assert lines[1] == "  task_a  0 / 4  failed: test_two  skipped: test_one", lines
+    assert lines[2] == "note: grading machine: dataset sst not found, so the tests that need it are skipped", lines
+
+
 def test_a_homework_release_leaves_out_common_modules_nothing_in_it_imports():
     release = build_release(REPO, "hw5_fflm")
     assert "common/torch_utils.py" not in release.files, (

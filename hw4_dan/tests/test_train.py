@@ -99,6 +99,10 @@ def straight(tmp_path_factory, sst_folder):
 def test_same_seed_same_metrics(straight, sst_folder):
     root, first = straight
     second = execute("hw4_dan", Config(**TINY, data=sst_folder), main, runs_root=root, run_id="again")
+    losses = first["views"]["sst2"]["curves"]["train_loss"]
+    assert np.isfinite(losses).all(), (
+        f"expected a finite training loss but got {losses}: a NaN usually comes from a division by a zero "
+        "count (check masked_average's count of kept tokens along the right axis) or an overflow in the loss")
     for key in ("curves", "dev", "test", "confidently_wrong_dev"):
         assert first["views"]["sst2"][key] == second["views"]["sst2"][key], (
             f"expected the same {key} from the same seed but got {first['views']['sst2'][key]} "
