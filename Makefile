@@ -67,16 +67,21 @@ setup: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
-	@echo "(slow checks, e.g. every homework's Gradescope zip graded as on Gradescope: make test-slow)"
+	$(if $(INSTRUCTOR),@echo "(slow checks, e.g. every homework's Gradescope zip graded as on Gradescope: make test-slow)")
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
 
+# In a student release the earlier homeworks are reference code without their tests: only the released
+# homework is tested and run.
 test-hw%: $(STAMP)
-	@folder=$$($(COURSE) folder hw$*) && echo "$(PY) -m pytest -q $$folder" && $(PY) -m pytest -q $$folder
+	@folder=$$($(COURSE) folder hw$*) && \
+	if [ -z "$(INSTRUCTOR)" ] && [ "$$folder" != "$(EXAMPLE)" ]; then \
+	  echo "$$folder is reference code in this release (its tests are not shipped): make test-$(SHORT) tests $(EXAMPLE)"; \
+	else echo "$(PY) -m pytest -q $$folder" && $(PY) -m pytest -q $$folder; fi
 
 run: $(STAMP)
-	$(PY) -m common.report --config $(CONFIG)
+	$(PY) -m common.report --config $(CONFIG) $(if $(INSTRUCTOR),,--only $(EXAMPLE))
 
 run-hw%: $(STAMP)
 	@folder=$$($(COURSE) folder hw$*) && $(PY) -m common.report --config $(CONFIG) --only $$folder

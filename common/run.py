@@ -135,6 +135,9 @@ def run_cli(hw: str, schema: type[T], main: Callable[[T, Run], dict[str, Any]], 
                         help="save last.ckpt every M minutes within an epoch too (default 10; fractions "
                              "allowed); runs without epochs save at each finished step of their own (hw9: each cell)")
     args, overrides = parser.parse_known_args(argv)
+    if args.run_id is not None and (Path(args.run_id).name != args.run_id or args.run_id in ("", ".", "..")):
+        parser.error(f"--run-id must be a plain folder name (it is made under {args.runs_root}/{hw}/), "
+                     f"got {args.run_id!r}; to put runs elsewhere use --runs-root")
     launch = Launch(args.runs_root, args.run_id, args.resume, args.checkpoint_minutes)
     try:
         if args.resume is not None:

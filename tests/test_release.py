@@ -118,6 +118,20 @@ def test_student_make_help_lists_student_targets_with_the_released_homework(tmp_
     assert "make bench-hw2" in student.stdout, f"hw2 ships bench.py; expected make bench-hw2 in: {student.stdout}"
 
 
+def test_student_make_runs_and_tests_only_the_released_homework(tmp_path):
+    release = build_release(REPO, "hw4_dan")
+    write_tree(release.files, tmp_path / "hw4_dan")
+    def dry(*target):
+        return subprocess.run(["make", "-n", *target], cwd=tmp_path / "hw4_dan", capture_output=True, text=True).stdout
+    assert "--only hw4_dan" in dry("run"), "a release's make run must run its own homework, not hw3's reference code"
+    assert "test-slow" not in dry("test"), "a release has no slow tests to point at"
+    # the course's venv serves when the release's requirements.txt is the same (make then installs nothing)
+    assert (tmp_path / "hw4_dan" / "requirements.txt").read_bytes() == (REPO / "requirements.txt").read_bytes()
+    (tmp_path / "hw4_dan" / ".venv").symlink_to(REPO / ".venv")
+    hw3 = subprocess.run(["make", "-s", "test-hw3"], cwd=tmp_path / "hw4_dan", capture_output=True, text=True)
+    assert hw3.returncode == 0 and "hw3_edugrad is reference code in this release" in hw3.stdout, hw3
+
+
 def test_grade_summary_has_points_per_task_and_counts_0_point_tests_apart():
     from grading.summary import summary, tag_tests
 

@@ -116,6 +116,14 @@ def test_resume_refuses_overrides_and_folders_that_are_not_runs(tmp_path, capsys
         assert message in capsys.readouterr().err
 
 
+def test_a_run_id_that_is_a_path_is_refused(tmp_path, capsys):
+    for run_id in ("../../x", "a/b", ".."):
+        with pytest.raises(SystemExit):
+            run_cli("hw0_toy", CountingConfig, counting_main, ["--runs-root", str(tmp_path), "--run-id", run_id])
+        assert "--run-id must be a plain folder name" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir()), "a refused run id must create no folder"
+
+
 @dataclass
 class Section:
     rate: float = 0.1        # how fast
