@@ -79,9 +79,10 @@ class Run:
             log_file.write(message + "\n")
 
     def progress(self, iterable: Iterable[T], desc: str, total: int | None = None, **kwargs: Any) -> Iterable[T]:
-        """A tqdm progress bar over `iterable` (on stderr, refreshed at most once a second)."""
-        return tqdm(iterable, desc=f"{self.hw}: {desc}", total=total, mininterval=1.0, dynamic_ncols=True,
-                    disable=not self.is_main, **kwargs)
+        """A tqdm progress bar over `iterable` on stderr, refreshed at most once a second on a terminal and
+        once every 30 seconds when stderr is a file or a pipe (a log then stays readable)."""
+        return tqdm(iterable, desc=f"{self.hw}: {desc}", total=total, mininterval=1.0 if sys.stderr.isatty() else 30.0,
+                    dynamic_ncols=True, disable=not self.is_main, **kwargs)
 
 
 def summary_row(dataset: str, metric: str, value: float | int | str, key: str | None = None) -> dict[str, Any]:
