@@ -208,16 +208,16 @@ def run_skipgram(
     vocab = Vocabulary.from_tokens(sentences, specials=(), min_freq=config.min_freq)
     if len(vocab) == 0:
         raise ValueError(f"no word occurs {config.min_freq} times in {dataset}; lower min_freq or use more text")
-    vocab.save(run.path("vocab.tsv"))
     data = SkipGramData(sentences, vocab, config.window, config.negatives, config.subsample, config.seed)
-    kept = float(np.sum(data.keep_probabilities[data.ids])) / data.num_tokens
-    run.log(f"{dataset}: {sum(map(len, sentences)):,} tokens, {data.num_tokens:,} in the vocabulary of "
-            f"{len(vocab):,} words (min_freq {config.min_freq}); subsampling t={config.subsample:g} keeps "
-            f"{kept:.1%} of the tokens on average")
     missing = [word for word in config.probes + config.pca_words if word not in vocab]
     if missing:
         raise ValueError(f"probe words {missing} are not in the vocabulary; choose words that occur at least "
                          f"{config.min_freq} times in {dataset} (--probes / --pca_words) or lower min_freq")
+    vocab.save(run.path("vocab.tsv"))
+    kept = float(np.sum(data.keep_probabilities[data.ids])) / data.num_tokens
+    run.log(f"{dataset}: {sum(map(len, sentences)):,} tokens, {data.num_tokens:,} in the vocabulary of "
+            f"{len(vocab):,} words (min_freq {config.min_freq}); subsampling t={config.subsample:g} keeps "
+            f"{kept:.1%} of the tokens on average")
 
     model = make_model(len(vocab), config.dim, np.random.default_rng(config.seed))
     history = train_skipgram(model, data, config.epochs, config.batch_size, config.lr, config.min_lr_fraction,
