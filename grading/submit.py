@@ -59,7 +59,10 @@ def check_and_pack(root: Path, hw_name: str, out: Path) -> list[str]:
 def _import_errors(root: Path, modules: list[str]) -> list[str]:
     """Import every module in a fresh interpreter (as the grader will); the errors, last line each."""
     code = ("import importlib, sys, traceback\nbad = 0\nfor name in sys.argv[1:]:\n    try:\n"
-            "        importlib.import_module(name)\n    except BaseException:\n        bad += 1\n"
+            "        importlib.import_module(name)\n    except SyntaxError as err:\n        bad += 1\n"
+            "        print(f'{name} does not import: SyntaxError: {err.msg} ({err.filename}, line {err.lineno})', "
+            "flush=True)\n"
+            "    except BaseException:\n        bad += 1\n"
             "        lines = traceback.format_exc().strip().splitlines()\n"
             "        print(f'{name} does not import: {lines[-1]}', flush=True)\nsys.exit(1 if bad else 0)\n")
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"}
@@ -80,12 +83,19 @@ def main(argv: list[str] | None = None) -> int:
         hw = get_homework(args.root, args.hw)
         out = args.out or args.root / "dist" / f"submission-{hw.name}.zip"
         warnings = check_and_pack(args.root, hw.name, out)
-    except (CourseError, SubmissionError) as err:
+    except CourseError as err:
         print(f"submit: {err}", file=sys.stderr)
+        return 1
+    except SubmissionError as err:
+        stale = out.is_file()
+        out.unlink(missing_ok=True)
+        print(f"submit: {err}" + (f"\n(the earlier {out} was removed, so that it cannot be uploaded by mistake)"
+                                  if stale else ""), file=sys.stderr)
         return 1
     for warning in warnings:
         print(f"warning: {warning}")
-    print(f"{out}: {', '.join(hw.editable)} of {hw.name} ({len(warnings)} functions still stubs). "
+    stubs = f"{len(warnings)} function still a stub" if len(warnings) == 1 else f"{len(warnings)} functions still stubs"
+    print(f"{out}: {', '.join(hw.editable)} of {hw.name} ({stubs}). "
           f"Self-grade: make grade HW={hw.name} SUBMISSION={out}")
     return 0
 

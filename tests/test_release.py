@@ -96,11 +96,15 @@ def test_one_homework_release_is_submitted_and_graded_where_it_is_unpacked(cours
 def test_submit_refuses_a_file_that_does_not_import(course, tmp_path):
     tree = tmp_path / "tree"
     write_tree(build_release(course, "hw1_fake").files, tree)
+    earlier = tree / "dist" / "submission-hw1_fake.zip"
+    earlier.parent.mkdir()
+    earlier.write_bytes(b"an earlier submission")
     (tree / "hw1_fake" / "calc.py").write_text("def add(a, b):\n    return a +\n")
     done = subprocess.run([sys.executable, "-m", "grading.submit", "--hw", "hw1_fake"], cwd=tree,
                           capture_output=True, text=True)
     assert done.returncode == 1 and "hw1_fake.calc does not import: SyntaxError" in done.stderr, done.stderr
-    assert not (tree / "dist" / "submission-hw1_fake.zip").exists()
+    assert "calc.py, line 2)" in done.stderr, f"expected the file and line of the syntax error: {done.stderr}"
+    assert not earlier.exists() and "earlier" in done.stderr, "a failed submit must not leave an older zip behind"
     (tree / "hw1_fake" / "calc.py").unlink()
     done = subprocess.run([sys.executable, "-m", "grading.submit", "--hw", "hw1_fake"], cwd=tree,
                           capture_output=True, text=True)
