@@ -1,7 +1,8 @@
 """Shared checks for the edugrad tests: compare an operation with PyTorch and with finite differences."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -30,12 +31,28 @@ def assert_close(actual, expected, what: str, rtol: float = 1e-7, atol: float = 
     actual, expected = np.asarray(actual), np.asarray(expected)
     assert actual.shape == expected.shape, f"{what}: expected shape {expected.shape} but got {actual.shape}"
     if not np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False):
-        worst = np.unravel_index(np.argmax(np.abs(actual - expected)), actual.shape) if actual.ndim else ()
+        if actual.ndim == 0:
+            raise AssertionError(f"{what}: expected {expected.item()!r} but got {actual.item()!r}")
+        worst = np.unravel_index(np.argmax(np.abs(actual - expected)), actual.shape)
         raise AssertionError(
             f"{what}: expected {expected[worst].item()!r} but got {actual[worst].item()!r} at index "
             f"{tuple(map(int, worst))}"
             f"\nexpected:\n{expected}\ngot:\n{actual}"
         )
+
+
+@contextmanager
+def fails_on_overflow(what: str, stable_formula: str) -> Iterator[None]:
+    """Inside the block numpy raises on overflow, invalid values and division by zero; such an error
+    fails the test with a message naming what was computed (`what`) and the stable formula that avoids it."""
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        try:
+            yield
+        except FloatingPointError as error:
+            raise AssertionError(
+                f"{what}: expected no overflow but numpy raised FloatingPointError ({error}) at the line shown "
+                f"above; {stable_formula}"
+            ) from error
 
 
 def upstream_gradient(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:

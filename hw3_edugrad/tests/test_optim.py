@@ -32,7 +32,8 @@ LIKELY_CAUSE = {
     "sgd momentum": "the velocity starts as the first gradient itself (v = g, not (1 - momentum) * g), "
                     "then v = momentum * v + g and p -= lr * v",
     "sgd momentum weight decay": "weight decay goes into the gradient first (g = grad + weight_decay * p), "
-                                 "then into the velocity",
+                                 "then into the velocity: it starts as that first g itself (v = g, not "
+                                 "(1 - momentum) * g), then v = momentum * v + g and p -= lr * v",
     "adagrad": "s += g * g, then p -= lr * g / (sqrt(s) + eps), with eps outside the square root",
     "adagrad options": "the sums start at initial_accumulator_value, and weight decay goes into the gradient "
                        "(g = grad + weight_decay * p) before it is squared",

@@ -14,14 +14,10 @@ import torch
 from hw3_edugrad.edugrad import Tensor, ops
 from hw3_edugrad.word2vec import EdugradSGNS, scatter_add_rows, sgns_loss, sgns_loss_of_vectors, used_rows
 
+from .edugrad_helpers import assert_close
 
-def assert_close(actual, expected, what: str, rtol: float = 1e-7, atol: float = 1e-9) -> None:
-    actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
-    assert actual.shape == expected.shape, f"{what}: expected shape {expected.shape} but got {actual.shape}"
-    if not np.allclose(actual, expected, rtol=rtol, atol=atol):
-        worst = np.unravel_index(np.argmax(np.abs(actual - expected)), actual.shape) if actual.ndim else ()
-        raise AssertionError(f"{what}: expected {expected[worst]!r} but got {actual[worst]!r} "
-                             f"at index {tuple(int(i) for i in worst)}")
+# Named in the loss's failures: the formula, with the sign a negative's score takes.
+SGNS_LOSS = "SGNS loss -log σ(e·c) - Σ_j log σ(-e·n_j) (a negative's score enters log_sigmoid negated)"
 
 
 def random_batch(vocab_size: int = 12, dim: int = 6, batch: int = 9, k: int = 4, seed: int = 0):
@@ -58,7 +54,7 @@ def test_sgns_loss_and_gradients_match_torch_autograd():
     ref_loss = -(torch.nn.functional.logsigmoid(positive).sum() + torch.nn.functional.logsigmoid(-negative).sum())
     ref_loss.backward()
 
-    assert_close(loss, ref_loss.item(), "SGNS loss (summed over the batch)")
+    assert_close(loss, ref_loss.item(), f"{SGNS_LOSS}, summed over the batch")
     assert_close(grad_E, E_ref.grad.numpy(), "d loss / d E")
     assert_close(grad_C, C_ref.grad.numpy(), "d loss / d C")
 
@@ -80,7 +76,7 @@ FIXED_GRAD_C = np.array([[-0.0281975235, -0.0062375336, -0.0184594952], [-0.3455
 def test_sgns_loss_and_gradients_match_hw2_closed_form_values():
     E, C, targets, contexts, negatives = random_batch(vocab_size=6, dim=3, batch=5, k=2, seed=1)
     loss, grad_E, grad_C = edugrad_loss_and_table_grads(E, C, targets, contexts, negatives)
-    assert_close(loss, FIXED_LOSS, "SGNS loss vs hw2's closed form", rtol=0, atol=1e-9)
+    assert_close(loss, FIXED_LOSS, f"{SGNS_LOSS} vs hw2's closed form", rtol=0, atol=1e-9)
     assert_close(grad_E, FIXED_GRAD_E, "d loss / d E vs hw2's grad_target scattered into E", rtol=0, atol=1e-9)
     assert_close(grad_C, FIXED_GRAD_C, "d loss / d C vs hw2's grad_context + grad_negatives", rtol=0, atol=1e-9)
 
@@ -102,7 +98,7 @@ def test_loss_of_looked_up_vectors_matches_torch_autograd():
     ref_targets, ref_contexts = torch.tensor(E[targets], requires_grad=True), torch.tensor(C[rows], requires_grad=True)
     ref_loss = torch_loss_of_vectors(ref_targets, ref_contexts)
     ref_loss.backward()
-    assert_close(loss.item(), ref_loss.item(), "SGNS loss of the looked-up vectors", rtol=0, atol=1e-9)
+    assert_close(loss.item(), ref_loss.item(), f"{SGNS_LOSS} of the looked-up vectors", rtol=0, atol=1e-9)
     assert_close(target_vectors.grad, ref_targets.grad.numpy(), "d loss / d target_vectors", rtol=0, atol=1e-9)
     assert_close(context_vectors.grad[:, 0], ref_contexts.grad[:, 0].numpy(), "d loss / d context_vectors[:, 0]",
                  rtol=0, atol=1e-9)
@@ -119,10 +115,12 @@ def test_sgns_loss_of_one_pair_by_hand():
     C = np.array([[0.0, 0.0], [0.5, 0.0], [0.0, -1.0]])
     loss, grad_E, grad_C = edugrad_loss_and_table_grads(E, C, np.array([0]), np.array([1]), np.array([[2]]))
     sig = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731
-    assert_close(loss, -math.log(sig(0.5)) - math.log(sig(2.0)), "loss of one pair")
+    assert_close(loss, -math.log(sig(0.5)) - math.log(sig(2.0)),
+                 "loss of one pair, -log σ(e·c) - log σ(-e·n) = -log σ(0.5) - log σ(2): the negative's score "
+                 "e·n = -2 enters log_sigmoid negated")
     assert_close(grad_E[0], (sig(0.5) - 1) * C[1] + sig(-2.0) * C[2], "d loss / d E[target]")
     assert_close(grad_C[1], (sig(0.5) - 1) * E[0], "d loss / d C[context]")
-    assert_close(grad_C[2], sig(-2.0) * E[0], "d loss / d C[negative]")
+    assert_close(grad_C[2], sig(-2.0) * E[0], "d loss / d C[negative] = σ(e·n) e")
     assert not grad_E[1:].any() and not grad_C[0].any(), "rows the batch does not use must get zero gradient"
 
 
@@ -155,12 +153,17 @@ def test_step_matches_torch_and_touches_only_used_rows():
     edugrad_model = EdugradSGNS(30, 5, np.random.default_rng(0))
     edugrad_model.target_embeddings, edugrad_model.context_embeddings = E.copy(), C.copy()
     ref_E, ref_C = torch.tensor(E), torch.tensor(C)
-    for _ in range(3):  # three steps on the same batch: the second and third see updated rows
+    # Three steps on the same batch: the second and third see updated rows. The tables are compared
+    # after every step, so a wrong update fails here and not as a wrong loss of the next step.
+    for step in (1, 2, 3):
         got = edugrad_model.step(targets, contexts, negatives, lr=0.1)  # first: a stub fails with its own message
         assert_close(got, torch_sparse_step(ref_E, ref_C, targets, contexts, negatives, lr=0.1),
-                     "loss returned by step", rtol=0, atol=1e-9)
-    assert_close(edugrad_model.target_embeddings, ref_E.numpy(), "E after 3 steps", rtol=0, atol=1e-9)
-    assert_close(edugrad_model.context_embeddings, ref_C.numpy(), "C after 3 steps", rtol=0, atol=1e-9)
+                     f"loss returned by step {step} (before its update: sgns_loss_of_vectors)", rtol=0, atol=1e-9)
+        for name, table, expected in (("E", edugrad_model.target_embeddings, ref_E),
+                                      ("C", edugrad_model.context_embeddings, ref_C)):
+            assert_close(table, expected.numpy(), f"{name} after step {step} (scatter_add_rows adds -lr x each "
+                         "gradient row to its table row; a row used several times gets the sum of its updates)",
+                         rtol=0, atol=1e-9)
     unused = np.setdiff1d(np.arange(30), targets)
     assert np.array_equal(edugrad_model.target_embeddings[unused], E[unused]), "rows of E no target uses changed"
     rows, positions = used_rows(targets, num_rows=30)
