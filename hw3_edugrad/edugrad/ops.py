@@ -464,7 +464,8 @@ class matmul(Operation):
 
     @staticmethod
     def backward(ctx, grad_output):
-        # TODO (about 7 lines)
+        # TODO (about 7 lines): the two products with _batched_product (given, below: where the summed axis has
+        # size 1, as in word2vec's [B, 1 + k, 1] @ [B, 1, d], it broadcasts instead), then unbroadcast each.
         # BEGIN SOLUTION
         a, b = ctx[-1]
         grad_a = grad_b = None  # skip the products for inputs that need no gradient (data, constants)

@@ -54,9 +54,9 @@ def test_sgns_loss_and_gradients_match_torch_autograd():
     ref_loss = -(torch.nn.functional.logsigmoid(positive).sum() + torch.nn.functional.logsigmoid(-negative).sum())
     ref_loss.backward()
 
-    assert_close(loss, ref_loss.item(), f"{SGNS_LOSS}, summed over the batch")
-    assert_close(grad_E, E_ref.grad.numpy(), "d loss / d E")
-    assert_close(grad_C, C_ref.grad.numpy(), "d loss / d C")
+    assert_close(loss, ref_loss.item(), f"{SGNS_LOSS}, summed over the batch", rtol=0, atol=1e-9)
+    assert_close(grad_E, E_ref.grad.numpy(), "d loss / d E", rtol=0, atol=1e-9)
+    assert_close(grad_C, C_ref.grad.numpy(), "d loss / d C", rtol=0, atol=1e-9)
 
 
 # random_batch(vocab_size=6, dim=3, batch=5, k=2, seed=1): targets [4 4 5 2 2], contexts [0 2 3 4 5],
