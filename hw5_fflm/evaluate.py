@@ -27,8 +27,8 @@ def token_log_probs(model: FeedForwardLM, windows: Windows, batch_size: int = 10
     was_training = model.training
     model.eval()
     try:
-        # TODO: in batches, under no_grad(): the logits, their log_softmax, and the entry of each
-        # row's target. About 6 lines.
+        # TODO: create `out`, a float64 array [N] (returned below), and fill it in batches under
+        # no_grad(): the logits, their log_softmax, and the entry of each row's target. About 6 lines.
         # BEGIN SOLUTION
         out = np.empty(len(windows), dtype=np.float64)
         with no_grad():

@@ -1,5 +1,6 @@
-"""FeedForwardLM: parameter shapes, the forward pass and its gradients against the same model in
-PyTorch, dropout, and a tiny model that learns a short text by heart."""
+"""FeedForwardLM: parameter shapes and the order the layers are drawn in, the forward pass and its
+gradients against the same model in PyTorch, dropout (on x too), and a tiny model that learns a short
+text by heart."""
 import numpy as np
 import pytest
 import torch
@@ -66,13 +67,21 @@ def test_logits_and_gradients_match_torch(direct, tie):
     expected, weights = torch_logits(model, contexts)
     torch.nn.functional.cross_entropy(expected, torch.from_numpy(targets)).backward()
     assert logits.shape == (4, V), f"expected logits [4, {V}] but got {logits.shape}"
-    assert np.allclose(logits.value, expected.detach().numpy(), atol=1e-12), "logits differ from the PyTorch model"
     assert logits.value.dtype == np.float64, f"expected float64 logits from a float64 model, got {logits.value.dtype}"
+    gap = float(np.abs(logits.value - expected.detach().numpy()).max())
+    if not gap <= 1e-12:  # pytest.fail: a message without pytest's dump of both arrays
+        terms = ["x concatenates the word vectors oldest word first (contexts[:, 0] first)", "h = tanh(x H + d)",
+                 "the tied term (h P + p) Cᵀ plus output_bias" if tie else "the output term h U plus its bias b"]
+        if direct:
+            terms.append("the direct term x W added to the logits")
+        pytest.fail(f"logits differ from the PyTorch model (direct={direct}, tie_embeddings={tie}) by up to "
+                    f"{gap:.3g}; check: " + "; ".join(terms))
     for name, parameter in model.named_parameters():
         assert parameter.grad is not None, f"expected a gradient for {name}: is it used in forward?"
-        assert np.allclose(parameter.grad, weights[name].grad.numpy(), atol=1e-12), (
-            f"{name}: expected gradient {weights[name].grad.numpy().ravel()[:3]} ... but got "
-            f"{parameter.grad.ravel()[:3]} ...")
+        gap = float(np.abs(parameter.grad - weights[name].grad.numpy()).max())
+        if not gap <= 1e-12:
+            pytest.fail(f"{name}: the gradient differs from PyTorch's by up to {gap:.3g} although the logits agree: "
+                        f"is {name} used in forward only through edugrad operations (no .value, no numpy)?")
 
 
 @pytest.mark.points(1)
@@ -86,6 +95,47 @@ def test_dropout_only_in_training_and_the_context_size_is_checked():
     assert not np.allclose(model(contexts).value, first), "expected dropout to change the logits in training mode"
     with pytest.raises(AssertionError, match="expected contexts"):
         model(np.array([[1, 2]]))
+
+
+@pytest.mark.points(1)
+def test_dropout_is_applied_to_the_word_vectors_too():
+    model = FeedForwardLM(V, C, E, H, direct=True, dropout=0.5, rng=np.random.default_rng(2))
+    model.output.weight.value[...] = 0.0  # the logits are now b + x W: only dropout on x can change them
+    model.output.bias.value[...] = 0.0
+    contexts = np.array([[1, 2, 3], [4, 5, 6]])
+    model.eval()
+    undropped = model(contexts).value
+    model.train()
+    changed = not np.allclose(model(contexts).value, undropped)
+    assert changed, (
+        "expected dropout on x (the concatenated word vectors, the input of both the hidden layer and the direct "
+        "connections) in training mode, but with U = 0 and b = 0 the logits x W did not change")
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("tie", [False, True])
+def test_the_layers_are_drawn_from_rng_in_the_documented_order(tie):
+    model = FeedForwardLM(V, C, E, H, direct=True, embedding_std=0.1, tie_embeddings=tie,
+                          rng=np.random.default_rng(5), dtype=np.float64)
+    rng = np.random.default_rng(5)  # the same draws, by hand: Embedding N(0, 1), Linear U(±1/sqrt(in)) weight, bias
+
+    def linear(name: str, n_in: int, n_out: int, bias: bool = True) -> dict[str, np.ndarray]:
+        bound = 1.0 / np.sqrt(n_in)
+        drawn = {f"{name}.weight": rng.uniform(-bound, bound, (n_in, n_out))}
+        return drawn | {f"{name}.bias": rng.uniform(-bound, bound, n_out)} if bias else drawn
+
+    expected = {"embedding.weight": rng.standard_normal((V, E)) * 0.1} | linear("hidden", C * E, H)
+    if tie:
+        expected |= linear("projection", H, E) | {"output_bias": np.zeros(V)}
+    else:
+        expected |= linear("output", H, V)
+    expected |= linear("direct", C * E, V, bias=False)
+    found = model.state_dict()
+    assert sorted(found) == sorted(expected), f"expected parameters {sorted(expected)} but got {sorted(found)}"
+    differ = [name for name in expected if not np.allclose(found[name], expected[name], rtol=1e-12, atol=0)]
+    order = "embedding, hidden, " + ("projection (output_bias: zeros, no draw)" if tie else "output") + ", direct"
+    assert not differ, (f"{differ} differ from the values drawn from the same rng in the order {order}: build the "
+                        f"layers in that order, each with rng=rng, and scale the embedding after drawing it")
 
 
 @pytest.mark.points(4)

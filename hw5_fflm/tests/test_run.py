@@ -21,7 +21,9 @@ def test_a_tiny_run_writes_every_output(tmp_path: Path):
     folder = tmp_path / "hw5_fflm" / "tiny"
     for name in ("metrics.json", "config.yaml", "log.txt", "vocab.tsv", "best.ckpt", "last.ckpt", "curves.png"):
         assert (folder / name).is_file(), f"expected {name} in the run folder"
-    assert metrics["vocab_size"] == 10_001, f"expected the 10k PTB words plus </s> and <s>, got {metrics['vocab_size']}"
+    assert metrics["vocab_size"] == 10_001, (
+        f"expected 10,001 ids (PTB train's 9,999 word types, <unk> included, plus </s> and <s>) but got "
+        f"{metrics['vocab_size']}")
     history = metrics["history"]["train_perplexity"]
     assert history[1] < history[0], f"expected the training perplexity to fall but got {history}"
     perplexities = metrics["perplexity"]

@@ -1,8 +1,10 @@
-"""sample_next and generate: temperature, top-k, <s> never drawn, stopping at </s>, bad arguments."""
+"""sample_next and generate: temperature, top-k and its ties, <s> never drawn, stopping at </s>, the context
+fed to the model, bad arguments."""
 import numpy as np
 import pytest
 
 from common.vocabulary import Vocabulary
+from hw3_edugrad.edugrad import Tensor, nn
 from hw5_fflm.model import FeedForwardLM
 from hw5_fflm.sample import encode_prompt, generate, sample_next
 from hw5_fflm.windows import build_lm_vocabulary
@@ -26,6 +28,16 @@ def test_top_1_is_greedy_and_forbidden_words_are_never_drawn():
     logits = np.array([0.0, 5.0, 1.0, 4.9])
     assert {sample_next(logits, 2.0, 1, rng) for _ in range(50)} == {1}, "top_k=1 must always give the argmax"
     assert {sample_next(logits, 1.0, 1, rng, forbidden=(1,)) for _ in range(50)} == {3}, "forbidden 1, top-1 is 3"
+
+
+@pytest.mark.points(1)
+def test_top_k_ties_keep_the_lower_id():
+    rng = np.random.default_rng(2)
+    drawn = {sample_next(np.array([1.0, 1.0, 0.0]), 1.0, 1, rng) for _ in range(50)}
+    assert drawn == {0}, (f"logits [1, 1, 0] with top_k=1: expected always 0 (a tie at the k-th largest logit keeps "
+                          f"the lower id; np.argsort(-logits, kind='stable')) but got {drawn}")
+    drawn = {sample_next(np.array([0.0, 2.0, 2.0, 2.0]), 1.0, 2, rng) for _ in range(100)}
+    assert drawn == {1, 2}, f"logits [0, 2, 2, 2] with top_k=2: expected ids 1 and 2 but got {drawn}"
 
 
 @pytest.mark.points(0)  # the checks are given code
@@ -52,8 +64,48 @@ def test_generate_stops_at_the_end_marker_and_reads_unknown_words_as_unk():
 
 
 @pytest.mark.points(1)
-def test_an_empty_prompt_still_works():
+def test_an_empty_prompt_still_works_and_the_start_marker_is_never_drawn():
     vocab = Vocabulary({"x": 1}, specials=("<unk>", "</s>", "<s>"))
     model = FeedForwardLM(len(vocab), 1, 2, 2, rng=np.random.default_rng(0))
+    model.output.bias.value[vocab.token_to_index("<s>")] = 10.0  # <s> the most probable word by far
     words = generate(model, vocab, [], 3, rng=np.random.default_rng(0))
-    assert 1 <= len(words) <= 3 and "<s>" not in words, f"got {words}"
+    assert 1 <= len(words) <= 3, f"expected 1 to 3 words (3, or fewer ending in </s>) but got {words}"
+    assert "<s>" not in words, (f"expected <s> never to be drawn (generate passes forbidden=(bos,) to sample_next) "
+                                f"but got {words}")
+
+
+class NextIdModel(nn.Module):
+    """Stands in for a FeedForwardLM: records the contexts it is given and always predicts the id after the
+    newest context word (after <s>, the first word; never </s> or <s>)."""
+
+    def __init__(self, vocab_size: int, context_size: int):
+        self.vocab_size, self.context_size, self.contexts = vocab_size, context_size, []
+
+    def forward(self, contexts: np.ndarray) -> Tensor:
+        contexts = np.asarray(contexts)
+        self.contexts.extend(contexts.tolist())
+        logits = np.full((len(contexts), self.vocab_size), -50.0)
+        logits[np.arange(len(contexts)), next_id(contexts[:, -1], self.vocab_size)] = 50.0
+        return Tensor(logits)
+
+
+def next_id(newest: np.ndarray, vocab_size: int) -> np.ndarray:
+    """The word after `newest` among the ids 3 .. vocab_size - 1 (the corpus words), cyclically."""
+    return 3 + (np.maximum(newest, 2) - 2) % (vocab_size - 3)
+
+
+@pytest.mark.points(1)
+def test_generate_feeds_the_model_the_last_context_size_ids():
+    vocab = build_lm_vocabulary([["a", "b", "c", "d", "e"]])
+    model = NextIdModel(len(vocab), context_size=3)
+    prompt = ["c", "a"]
+    history = [vocab.token_to_index("<s>")] * 3 + [vocab.token_to_index(word) for word in prompt]
+    expected = []
+    for _ in range(6):
+        expected.append(history[-3:])
+        history.append(int(next_id(np.array(history[-1]), len(vocab))))
+    words = generate(model, vocab, prompt, 6, rng=np.random.default_rng(0))
+    assert model.contexts == expected, (
+        f"expected the contexts [<s> <s> <s> + prompt + words drawn so far][-3:] (the last context_size ids, oldest "
+        f"first) {expected} but the model got {model.contexts}")
+    assert words == [vocab.index_to_token(i) for i in history[5:]], f"expected the drawn words but got {words}"
