@@ -7,9 +7,16 @@ import torch
 def assert_close(actual: torch.Tensor, expected: torch.Tensor, what: str, atol: float = 1e-5) -> None:
     assert actual.shape == expected.shape, (
         f"{what}: expected shape {tuple(expected.shape)} but got {tuple(actual.shape)}")
-    error = (actual - expected).abs().max().item() if actual.numel() else 0.0
-    assert error <= atol, (f"{what}: expected {expected.flatten()[:4].tolist()} (torch) but got "
-                           f"{actual.flatten()[:4].tolist()} (yours); largest difference {error:.3g} > {atol}")
+    if not actual.numel():
+        return
+    difference = (actual - expected).abs()
+    error = difference.max().item()
+    if error <= atol:
+        return
+    index = tuple(int(i) for i in torch.unravel_index(difference.argmax(), difference.shape))
+    raise AssertionError(f"{what}: at index {list(index)} of shape {list(actual.shape)} expected "
+                         f"{expected[index].item():.6g} but got {actual[index].item():.6g}; "
+                         f"largest difference {error:.3g} > {atol}")
 
 
 def copy_cell_weights(ours, theirs, suffix: str = "") -> None:

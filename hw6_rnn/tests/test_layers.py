@@ -113,6 +113,31 @@ def test_fused_path_gives_the_same_results_as_yours():
         assert_close(a, b, "StackedRNN vs FusedRNN final state")
 
 
+@pytest.mark.task_stacked
+@pytest.mark.points(1)
+def test_dropout_between_layers_only_in_training():
+    inputs, lengths = padded_inputs(LENGTHS, 3, seed=8)
+    torch.manual_seed(7)
+    for num_layers in (1, 2):
+        stack = StackedRNN("lstm", 3, 4, num_layers=num_layers, bidirectional=True, dropout=0.9).double().train()
+        top = stack(inputs, lengths)[0][lengths_to_mask(lengths)]
+        zeros = int((top == 0).sum())
+        assert zeros == 0, (f"expected no exact zeros in the top layer's outputs at real tokens (a {num_layers}-"
+                            f"layer stack, dropout 0.9, train mode) but got {zeros} of {top.numel()}: dropout belongs "
+                            "between layers, not after the last one")
+    theirs = torch.nn.LSTM(3, 4, num_layers=2, batch_first=True, dropout=1.0).double().train()
+    ours = StackedRNN("lstm", 3, 4, num_layers=2, dropout=1.0).double().train()
+    copy_rnn_weights(ours, theirs)
+    other_inputs, _ = padded_inputs(LENGTHS, 3, seed=9)
+    outputs, final = ours(inputs, lengths)
+    assert_close(ours(other_inputs, lengths)[0], outputs,
+                 "top layer's outputs for other inputs (dropout 1 between the layers: the top layer reads zeros)")
+    expected, expected_final = torch_packed(theirs, inputs, lengths)
+    assert_close(outputs, expected, "outputs with dropout 1 between the layers only (nn.LSTM, train mode)")
+    for ours_part, their_part in zip(final, expected_final, strict=True):
+        assert_close(ours_part, their_part, "final state [L*D, B, H] with dropout 1 between the layers only")
+
+
 @pytest.mark.points(0)  # given code
 @pytest.mark.parametrize("fused", [False, True])
 def test_empty_sequences_are_a_clear_error(fused):

@@ -49,14 +49,28 @@ def test_forward_carries_the_state_across_windows(fused):
     assert torch.allclose(torch.cat([first, second], 1), whole, atol=1e-5), \
         "two windows with the carried state must equal one pass over the whole text"
     expected, _ = _pipeline(model, indices)
-    assert torch.allclose(whole, expected, atol=1e-5), "expected embed -> rnn -> decoder"
-    one_layer = RNNLanguageModel(30, 8, 8, num_layers=1, dropout=0.5, fused=fused).train()   # no dropout inside the rnn
-    draws = []
-    for seed in (1, 2):
-        torch.manual_seed(seed)
-        draws.append(one_layer(indices)[0])
-    identical = torch.allclose(*draws)
-    assert not identical, "expected dropout in training mode (on the embeddings and the rnn's outputs)"
+    assert torch.allclose(whole, expected, atol=1e-5), "expected embed -> rnn -> decoder (no dropout in eval mode)"
+
+
+@pytest.mark.task_lm
+@pytest.mark.points(1)
+def test_dropout_on_the_embeddings_and_on_the_rnn_outputs_in_training():
+    torch.manual_seed(0)
+    model = RNNLanguageModel(30, 8, 8, num_layers=1, dropout=0.5, fused=True).train()   # no dropout inside the rnn
+    indices = torch.randint(0, 30, (4, 12))
+    seen = {}
+    model.rnn.register_forward_hook(lambda module, args, result: seen.update(rnn_in=args[0], rnn_out=result[0]))
+    model.decoder.register_forward_pre_hook(lambda module, args: seen.update(decoder_in=args[0]))
+    model(indices)
+    assert seen.keys() == {"rnn_in", "rnn_out", "decoder_in"}, "expected forward to call self.rnn and self.decoder"
+    for where, before, after in (("the embeddings (the rnn's input)", model.embedding(indices), seen["rnn_in"]),
+                                 ("the rnn's outputs (the decoder's input)", seen["rnn_out"], seen["decoder_in"])):
+        dropped = after == 0
+        share = dropped.float().mean().item()
+        assert 0.3 < share < 0.7, (f"expected dropout 0.5 on {where} in training mode (about half the entries "
+                                   f"zeroed) but got {share:.0%} zeroed")
+        assert torch.allclose(after[~dropped], before[~dropped] * 2, atol=1e-6), \
+            f"expected the entries dropout keeps on {where} scaled by 1 / (1 - 0.5) = 2"
 
 
 @pytest.mark.points(0)  # given code
