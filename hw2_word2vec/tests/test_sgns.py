@@ -1,6 +1,9 @@
 """hw2 SGNS: stable log-sigmoid, the loss (hand-computed and torch), gradients by finite differences,
-scatter-add with repeated rows, the learning-rate schedule and one model step against torch."""
+scatter-add with repeated rows, and model steps against torch."""
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -15,6 +18,38 @@ from hw2_word2vec.sgns import (
     sgns_score_gradients,
     sigmoid,
 )
+
+REPEATED_ROWS = ("a row that appears several times in rows must get the sum of all its updates; matrix[rows] += ... "
+                 "keeps only one of them (build the sparse [V, B] matrix, or use np.add.at)")
+STABLE_LOG_SIGMOID = ("let exp see only -|x|: log σ(x) = min(x, 0) - log1p(exp(-|x|)) and σ(x) = 1 / (1 + exp(-|x|)) "
+                      "for x >= 0, exp(-|x|) / (1 + exp(-|x|)) for x < 0")
+
+
+def assert_rows_close(table: np.ndarray, expected: np.ndarray, rows: np.ndarray, what: str, cause: str,
+                      atol: float = 1e-6) -> None:
+    """Compare two [V, d] tables after an update of `rows` (any shape); the failure names the entry that
+    differs most, every row that differs with how often the update used it, and the likely cause."""
+    assert table.shape == expected.shape, f"{what}: expected shape {expected.shape} but got {table.shape}"
+    differ = np.flatnonzero(~np.isclose(table, expected, rtol=0, atol=atol).all(axis=1))
+    if differ.size:
+        worst = np.unravel_index(np.argmax(np.abs(table - expected)), table.shape)
+        uses = np.bincount(np.asarray(rows).reshape(-1), minlength=len(table))
+        raise AssertionError(
+            f"{what}: expected {expected[worst]:.6g} but got {table[worst]:.6g} at index {tuple(map(int, worst))}; "
+            f"the rows that differ, {differ.tolist()}, were used {uses[differ].tolist()} times by the update; {cause}"
+        )
+
+
+@contextmanager
+def fails_on_overflow(what: str) -> Iterator[None]:
+    """numpy raises on overflow, invalid values and division by zero inside the block; such an error fails
+    the test with a message naming what was computed and the stable formula."""
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        try:
+            yield
+        except FloatingPointError as error:
+            raise AssertionError(f"{what}: expected no overflow but numpy raised FloatingPointError ({error}) at "
+                                 f"the line shown above; {STABLE_LOG_SIGMOID}") from error
 
 
 def random_batch(batch: int = 4, k: int = 3, dim: int = 5, seed: int = 0, scale: float = 0.7):
@@ -37,7 +72,7 @@ def torch_reference(e: np.ndarray, c: np.ndarray, n: np.ndarray):
 @pytest.mark.points(1)
 def test_log_sigmoid_and_sigmoid_are_stable() -> None:
     x = np.array([-1000.0, -40.0, -1.0, 0.0, 1.0, 40.0, 1000.0])
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
+    with fails_on_overflow(f"log_sigmoid and sigmoid of {x.tolist()}"):
         got_log, got = log_sigmoid(x), sigmoid(x)
     expected_log = -np.logaddexp(0.0, -x)
     assert np.allclose(got_log, expected_log, rtol=1e-12, atol=0), f"expected {expected_log} but got {got_log}"
@@ -63,7 +98,7 @@ def test_loss_hand_computed() -> None:
 @pytest.mark.points(1)
 def test_loss_is_a_sum_and_stable_for_large_scores() -> None:
     e, c, n = random_batch(batch=6, k=4, dim=3, seed=1, scale=300.0)  # scores in the tens of thousands
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
+    with fails_on_overflow("sgns_loss_and_gradients with scores in the tens of thousands"):
         loss, grad_e, grad_c, grad_n = sgns_loss_and_gradients(e, c, n)
     expected = torch_reference(e, c, n)[0]
     assert np.isfinite(loss) and loss == pytest.approx(expected, rel=1e-9), f"expected {expected} but got {loss}"
@@ -113,8 +148,9 @@ def test_scatter_add_sums_repeated_rows() -> None:
     for row, update in zip(rows, updates, strict=True):
         expected[row] += -0.5 * update
     scatter_add(matrix, rows, updates, scale=-0.5)
-    assert np.allclose(matrix, expected, atol=1e-6), f"expected {expected} but got {matrix}"
-    assert matrix.dtype == np.float32
+    assert_rows_close(matrix, expected, rows, "scatter_add(matrix, rows [2, 0, 2, 5, 2, 0], updates, scale=-0.5)",
+                      REPEATED_ROWS)
+    assert matrix.dtype == np.float32, f"expected the float32 matrix to stay float32 but got {matrix.dtype}"
 
 
 @pytest.mark.task_scatter
@@ -128,7 +164,9 @@ def test_weighted_scatter_add_matches_np_add_at() -> None:
     expected = matrix.copy()
     np.add.at(expected, rows.reshape(-1), 0.1 * (weights[:, :, None] * vectors[:, None, :]).reshape(-1, 4))
     scatter_add(matrix, rows, vectors, weights=weights, scale=0.1)
-    assert np.allclose(matrix, expected, atol=1e-6), f"expected {expected} but got {matrix}"
+    assert_rows_close(matrix, expected, rows, "scatter_add(matrix, rows [[3, 3, 0], [6, 3, 1]], vectors, weights, "
+                      "scale=0.1) against np.add.at", f"row rows[b, j] gets scale * weights[b, j] * vectors[b]; "
+                      f"{REPEATED_ROWS}")
 
 
 @pytest.mark.task_gradients
@@ -170,9 +208,16 @@ def test_step_matches_torch_sgd_with_repeated_rows() -> None:
     expected_E = (E - lr * E.grad).detach().numpy()
     expected_C = (C - lr * C.grad).detach().numpy()
     got_loss = model.step(targets, contexts, negatives, lr)
-    assert got_loss == pytest.approx(loss.item(), rel=1e-5), f"expected loss {loss.item()} but got {got_loss}"
-    assert np.allclose(model.target_embeddings, expected_E, atol=1e-5), "E after the step differs from torch's SGD"
-    assert np.allclose(model.context_embeddings, expected_C, atol=1e-5), "C after the step differs from torch's SGD"
+    assert got_loss == pytest.approx(loss.item(), rel=1e-5), (
+        f"expected the loss before the update {loss.item()} but got {got_loss}"
+    )
+    assert_rows_close(model.target_embeddings, expected_E, targets, "E after the step, against torch's SGD",
+                      "E[targets[b]] -= lr * grad_target[b], a target used several times getting the sum "
+                      "(scatter_add(E, targets, grad_target, scale=-lr))", atol=1e-5)
+    output_rows = np.concatenate([contexts[:, None], negatives], axis=1)
+    assert_rows_close(model.context_embeddings, expected_C, output_rows, "C after the step, against torch's SGD",
+                      "row [contexts, negatives][b, j] of C gets -lr * dL/ds[b, j] * e_b: scatter_add(C, rows "
+                      "[B, 1 + k], the targets' vectors e [B, d], weights=d_scores, scale=-lr)", atol=1e-5)
 
 
 @pytest.mark.task_model
