@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import ast
 import os
+import re
 import shutil
 import string
 import sys
@@ -75,6 +76,29 @@ def homework_of(rel: str, homeworks: dict[str, Homework]) -> tuple[Homework | No
     """(homework, path inside it) for a repo-relative path; (None, rel) outside homeworks."""
     top, _, rest = rel.partition("/")
     return homeworks.get(top), rest
+
+
+STUB_LINT_IGNORES = ["E501", "F401", "F821", "F841"]
+PER_FILE_IGNORES = "[tool.ruff.lint.per-file-ignores]\n"
+
+
+def stub_files(release: Release) -> list[str]:
+    """The Python files of the stubbed homeworks that hold a stub (``raise NotImplementedError("hwN_...``)."""
+    return sorted(rel for rel, f in release.files.items()
+                  if rel.endswith(".py") and rel.split("/")[0] in release.stubbed
+                  and re.search(rb'^\s*raise NotImplementedError\("hw\d+_', f.data, re.MULTILINE))
+
+
+def lint_settings_for_stubs(pyproject: str, files: list[str]) -> str:
+    """`pyproject` with ruff told to let the stub files be: a stub's one-line message may be long, and the
+    imports and names its solution will use (or define) look unused or undefined until it is written."""
+    if not files:
+        return pyproject
+    entries = "".join(f'"{rel}" = {STUB_LINT_IGNORES}\n'.replace("'", '"') for rel in files)
+    block = "# Stub files until solved: long stub messages; imports and names the solution uses or defines.\n" + entries
+    if PER_FILE_IGNORES in pyproject:
+        return pyproject.replace(PER_FILE_IGNORES, PER_FILE_IGNORES + block, 1)
+    return pyproject.rstrip("\n") + "\n\n" + PER_FILE_IGNORES + block
 
 
 def release_file(root: Path, rel: str, hw_name: str, release: Release, homework: Homework | None = None) -> OutFile:
@@ -172,6 +196,9 @@ def build_release(root: Path, hw_name: str | None = None) -> Release:
     if hw_name is not None:
         for rel in unused_common_modules(release.files):
             del release.files[rel]
+    if "pyproject.toml" in release.files:
+        release.files["pyproject.toml"] = OutFile(lint_settings_for_stubs(
+            release.files["pyproject.toml"].data.decode("utf-8"), stub_files(release)).encode("utf-8"))
     release.files["README.md"] = OutFile(student_readme(root, homeworks, release).encode("utf-8"))
     return release
 

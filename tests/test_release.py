@@ -136,6 +136,15 @@ def test_student_make_runs_and_tests_only_the_released_homework(tmp_path):
     assert hw3.returncode == 0 and "hw3_edugrad is reference code in this release" in hw3.stdout, hw3
 
 
+@pytest.mark.parametrize("hw", ["hw3_edugrad", "hw6_rnn"])
+def test_a_fresh_release_passes_its_own_make_lint(tmp_path, hw):
+    release = build_release(REPO, hw)
+    write_tree(release.files, tmp_path / hw)
+    lint = subprocess.run([str(REPO / ".venv" / "bin" / "ruff"), "check", "."], cwd=tmp_path / hw,
+                          capture_output=True, text=True)
+    assert lint.returncode == 0, f"the release's stubs trip ruff (check lint_settings_for_stubs):\n{lint.stdout}"
+
+
 def test_grade_summary_has_points_per_task_and_counts_0_point_tests_apart():
     from grading.summary import summary, tag_tests
 
