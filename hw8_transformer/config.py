@@ -77,6 +77,11 @@ class Config:
         if self.head == "auto" and self.pooling != "cls":
             raise ValueError("head auto (AutoModelForSequenceClassification) pools with cls; set pooling: cls "
                              "(a mean-pooled linear probe always uses our head)")
+        if self.model_path is not None and not (Path(self.model_path) / "config.json").is_file():
+            found = "has no config.json" if Path(self.model_path).is_dir() else "does not exist"
+            raise ValueError(f"model_path {self.model_path} {found}; expected a local Hugging Face checkpoint "
+                             "folder (config.json, the weights, the tokenizer files): pass --model-path with that "
+                             "folder, or drop it to use the packaged all-MiniLM-L6-v2")
         if not 0 <= self.dropout < 1 or self.mistakes_shown < 0:
             raise ValueError(f"dropout must be in [0, 1) and mistakes_shown >= 0, got {self.dropout} and "
                              f"{self.mistakes_shown}")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+from common.fileio import _UMASK
 from hw8_transformer.data import LABEL_NAMES
 from hw8_transformer.model import CheckpointError, PretrainedClassifier, check_vocab_match
 
@@ -72,6 +73,7 @@ def save_classifier(model: PretrainedClassifier, tokenizer, directory: str | Pat
             save_file(head, staging / HEAD_FILE)
             meta = {"pooling": model.pooling, "dropout": model.dropout.p, "label_names": list(label_names)}
             (staging / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        _give_usual_modes(staging)
         old = None
         if directory.exists():
             old = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.old."))
@@ -82,6 +84,13 @@ def save_classifier(model: PretrainedClassifier, tokenizer, directory: str | Pat
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return directory
+
+
+def _give_usual_modes(folder: Path) -> None:
+    """The modes mkdir and open() give under the umask, for `folder` and all in it: mkdtemp makes the folder
+    owner-only and safetensors writes its weights owner-only, unlike every other output of a run."""
+    for path in [folder, *folder.rglob("*")]:
+        os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~_UMASK)
 
 
 def load_classifier(directory: str | Path):

@@ -104,12 +104,13 @@ class PretrainedClassifier(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Logits [B, num_labels] for input_ids [B, T] and attention_mask [B, T].
 
-        With a frozen encoder no graph is recorded through it (its activations are not kept).
+        With a frozen encoder no graph is recorded through it (its activations are not kept): that follows
+        from ``requires_grad=False`` on its parameters (``set_encoder_trainable``), as no input of the
+        encoder then needs a gradient; forward needs no code of its own for it.
         """
-        # TODO: pool (without recording a graph through a frozen encoder), dropout, classifier (about 3 lines)
+        # TODO: pool (self.pooled), dropout, classifier (about 2 lines)
         # BEGIN SOLUTION
-        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.encoder_frozen):
-            features = self.pooled(input_ids, attention_mask)                     # (B, H)
+        features = self.pooled(input_ids, attention_mask)                         # (B, H)
         return self.classifier(self.dropout(features))                            # (B, C)
         # END SOLUTION
 

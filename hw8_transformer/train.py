@@ -49,7 +49,8 @@ def linear_warmup_decay(step: int, warmup_steps: int, total_steps: int) -> float
     then falls linearly to 0 at `total_steps` (transformers' ``get_linear_schedule_with_warmup``).
 
     So it is 0 at step 0, step / warmup_steps during the warm-up, 1 at step == warmup_steps (at step 0 when
-    there is no warm-up), and 0 from `total_steps` on.
+    there is no warm-up), and 0 from `total_steps` on. The one exception: when warmup_steps == total_steps
+    the decay has no steps, and the multiplier at step == warmup_steps is 0, as in transformers.
     """
     # TODO: the two linear pieces; never negative (about 3 lines)
     # BEGIN SOLUTION

@@ -43,6 +43,21 @@ def test_masked_mean_pool_ignores_padding_values_and_survives_an_empty_row():
         f"padded one), so its mean is 1 (sum over real tokens / 2); row 1 is all padding: zeros. {m}"))
 
 
+@pytest.mark.task_pooling
+@pytest.mark.points(1)
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_masked_mean_pool_keeps_the_dtype_of_the_hidden_states(dtype):
+    torch.manual_seed(0)
+    hidden = torch.randn(2, 4, 3, dtype=torch.float64)
+    mask = torch.tensor([[1, 1, 0, 0], [1, 1, 1, 1]])        # integers, as a tokenizer returns them
+    expected = torch.stack([hidden[0, :2].mean(dim=0), hidden[1].mean(dim=0)])
+    got = masked_mean_pool(hidden.to(dtype), mask)
+    assert got.dtype == dtype, (
+        f"expected the hidden states' dtype {dtype} but got {got.dtype}: under autocast the encoder gives "
+        f"{dtype} states; convert the mask to hidden.dtype (not .float(), which promotes the result to float32)")
+    torch.testing.assert_close(got.double(), expected, atol=2e-2, rtol=2e-2)
+
+
 @pytest.mark.task_classifier
 @pytest.mark.points(2)
 @pytest.mark.parametrize("pooling", ["cls", "mean"])
@@ -86,13 +101,40 @@ def test_frozen_encoder_gets_no_gradient_and_no_dropout(tiny_bert_dir):
     first.sum().backward()
     assert model.classifier.weight.grad is not None and model.classifier.weight.grad.abs().sum() > 0, (
         "expected a non-zero gradient on the head")
-    with_grad = [name for name, p in model.encoder.named_parameters() if p.grad is not None or p.requires_grad]
+    with_grad = [name for name, p in model.encoder.named_parameters() if p.grad is not None]
     assert not with_grad, f"expected no gradient in the frozen encoder but got one for {with_grad[:3]}"
+    still_trainable = [name for name, p in model.encoder.named_parameters() if p.requires_grad]
+    assert not still_trainable, (
+        f"requires_grad is still True for {still_trainable[:3]} ({len(still_trainable)} encoder parameters): "
+        "set requires_grad_(False) on every encoder parameter, so that no gradient is computed and the optimizer "
+        "(built from the parameters that require one) leaves them out")
     model.set_encoder_trainable(True)
     model.train()
     assert model.encoder.training, "an unfrozen encoder should train (dropout on) again"
     model(ids, mask).sum().backward()
     assert model.encoder.embeddings.word_embeddings.weight.grad is not None, "unfrozen: the encoder learns again"
+
+
+@pytest.mark.task_classifier
+@pytest.mark.points(1)
+def test_set_encoder_trainable_reapplies_the_current_mode(tiny_bert_dir):
+    encoder, _ = load_encoder(tiny_bert_dir)
+    model = PretrainedClassifier(encoder, pooling="cls").train()
+    model.set_encoder_trainable(False)
+    assert not model.encoder.training, (
+        "a model in train mode that freezes its encoder must put the encoder in eval mode at once (no dropout), "
+        "without another model.train(): end set_encoder_trainable with self.train(self.training)")
+    assert model.classifier.training and model.dropout.training, "the head stays in train mode"
+    model.set_encoder_trainable(True)
+    assert model.encoder.training, (
+        "unfreezing the encoder of a model in train mode must put the encoder back in train mode: end "
+        "set_encoder_trainable with self.train(self.training)")
+    model.eval()
+    model.set_encoder_trainable(False)
+    model.set_encoder_trainable(True)
+    assert not any(module.training for module in model.modules()), (
+        "a model in eval mode stays in eval mode through set_encoder_trainable: reapply the model's own mode, "
+        "self.train(self.training), not train()")
 
 
 @pytest.mark.points(0)  # given code

@@ -2,16 +2,18 @@
 same predictions, the same seed gives the same numbers, and predict handles bad input."""
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
 import torch
 
 from common.config import ConfigError, load_config
-from common.run import execute
+from common.run import execute, run_cli
 from hw8_transformer.config import Config, TrainSettings
 from hw8_transformer.data import load_sst2
-from hw8_transformer.export import load_classifier
+from hw8_transformer.export import load_classifier, save_classifier
+from hw8_transformer.model import PretrainedClassifier, load_encoder
 from hw8_transformer.predict import main as predict_main
 from hw8_transformer.predict import predict
 from hw8_transformer.run import build_model, main
@@ -130,6 +132,35 @@ def test_config_files_load_and_bad_configs_name_the_fix():
     with pytest.raises(ConfigError, match="precision' must be one of"):
         load_config(Config, None, ["--train.precision", "fp8"])
     assert torch.float32 == torch.get_default_dtype()
+
+
+@pytest.mark.points(0)  # given code
+def test_a_bad_model_path_stops_before_the_run_folder(tmp_path, capsys, tiny_bert_dir):
+    runs_root = tmp_path / "runs"
+    for bad, found in [(tmp_path / "missing", "does not exist"), (tiny_bert_dir.parent, "has no config.json")]:
+        with pytest.raises(SystemExit) as stopped:
+            run_cli("hw8_transformer", Config, main, ["--config", str(Path(__file__).parents[1] / "config.quick.yaml"),
+                                                      "--runs-root", str(runs_root), "--model-path", str(bad)])
+        error = capsys.readouterr().err
+        assert stopped.value.code == 2 and f"model_path {bad} {found}" in error and "pass --model-path" in error, (
+            f"expected a one-line error naming {bad} and the fix, got {error!r}")
+        assert len(error.strip().splitlines()) == 1, f"expected one line, got {error!r}"
+    assert not runs_root.exists(), "a bad model path must stop the run before its folder is made"
+
+
+@pytest.mark.points(0)  # given code
+@pytest.mark.parametrize("pooling", ["cls", "mean"])
+def test_exported_folder_has_the_modes_of_the_other_outputs(tmp_path, tiny_bert_dir, pooling):
+    encoder, tokenizer = load_encoder(tiny_bert_dir, add_pooling_layer=pooling == "cls")
+    folder = save_classifier(PretrainedClassifier(encoder, pooling=pooling), tokenizer, tmp_path / "best")
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain.txt").write_text("made by open()\n", encoding="utf-8")
+    usual = {True: stat.S_IMODE((tmp_path / "plain").stat().st_mode),
+             False: stat.S_IMODE((tmp_path / "plain.txt").stat().st_mode)}
+    odd = [f"{path.relative_to(tmp_path)} {stat.S_IMODE(path.stat().st_mode):o}"
+           for path in [folder, *folder.rglob("*")] if stat.S_IMODE(path.stat().st_mode) != usual[path.is_dir()]]
+    assert not odd, (f"expected the modes mkdir and open() give ({usual[True]:o} for folders, {usual[False]:o} "
+                     f"for files) but got {odd}")
 
 
 @pytest.mark.points(0)  # given code
