@@ -13,6 +13,11 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
+def give_usual_mode(path: Path) -> None:
+    """Give `path` the mode mkdir (a folder) or open() (a file) would give it under the umask."""
+    os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~_UMASK)
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success rename it onto `path`, on error delete it.
@@ -29,7 +34,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it owner-only; the file gets what open() would give
+        give_usual_mode(tmp)  # mkstemp makes it owner-only; the file gets what open() would give
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

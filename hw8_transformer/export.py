@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from common.fileio import _UMASK
+from common.fileio import give_usual_mode
 from hw8_transformer.data import LABEL_NAMES
 from hw8_transformer.model import CheckpointError, PretrainedClassifier, check_vocab_match
 
@@ -90,7 +90,7 @@ def _give_usual_modes(folder: Path) -> None:
     """The modes mkdir and open() give under the umask, for `folder` and all in it: mkdtemp makes the folder
     owner-only and safetensors writes its weights owner-only, unlike every other output of a run."""
     for path in [folder, *folder.rglob("*")]:
-        os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~_UMASK)
+        give_usual_mode(path)
 
 
 def load_classifier(directory: str | Path):
