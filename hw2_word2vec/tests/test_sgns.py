@@ -2,14 +2,12 @@
 scatter-add with repeated rows, one model step against torch and repeated steps that lower the loss."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import numpy as np
 import pytest
 import torch
 
 from common.gradcheck import check_gradient
+from common.testing import assert_close, fails_on_overflow
 from hw2_word2vec.sgns import (
     SGNSModel,
     log_sigmoid,
@@ -29,27 +27,12 @@ def assert_rows_close(table: np.ndarray, expected: np.ndarray, rows: np.ndarray,
                       atol: float = 1e-6) -> None:
     """Compare two [V, d] tables after an update of `rows` (any shape); the failure names the entry that
     differs most, every row that differs with how often the update used it, and the likely cause."""
-    assert table.shape == expected.shape, f"{what}: expected shape {expected.shape} but got {table.shape}"
-    differ = np.flatnonzero(~np.isclose(table, expected, rtol=0, atol=atol).all(axis=1))
-    if differ.size:
-        worst = np.unravel_index(np.argmax(np.abs(table - expected)), table.shape)
+    if table.shape == expected.shape:
+        differ = np.flatnonzero(~np.isclose(table, expected, rtol=0, atol=atol).all(axis=1))
         uses = np.bincount(np.asarray(rows).reshape(-1), minlength=len(table))
-        raise AssertionError(
-            f"{what}: expected {expected[worst]:.6g} but got {table[worst]:.6g} at index {tuple(map(int, worst))}; "
-            f"the rows that differ, {differ.tolist()}, were used {uses[differ].tolist()} times by the update; {cause}"
-        )
-
-
-@contextmanager
-def fails_on_overflow(what: str) -> Iterator[None]:
-    """numpy raises on overflow, invalid values and division by zero inside the block; such an error fails
-    the test with a message naming what was computed and the stable formula."""
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
-        try:
-            yield
-        except FloatingPointError as error:
-            raise AssertionError(f"{what}: expected no overflow but numpy raised FloatingPointError ({error}) at "
-                                 f"the line shown above; {STABLE_LOG_SIGMOID}") from error
+        cause = (f"the rows that differ, {differ.tolist()}, were used {uses[differ].tolist()} times by the update; "
+                 f"{cause}")
+    assert_close(table, expected, what, rtol=0, atol=atol, cause=cause)
 
 
 def random_batch(batch: int = 4, k: int = 3, dim: int = 5, seed: int = 0, scale: float = 0.7):
@@ -72,12 +55,11 @@ def torch_reference(e: np.ndarray, c: np.ndarray, n: np.ndarray):
 @pytest.mark.points(1)
 def test_log_sigmoid_and_sigmoid_are_stable() -> None:
     x = np.array([-1000.0, -40.0, -1.0, 0.0, 1.0, 40.0, 1000.0])
-    with fails_on_overflow(f"log_sigmoid and sigmoid of {x.tolist()}"):
+    with fails_on_overflow(f"log_sigmoid and sigmoid of {x.tolist()}", STABLE_LOG_SIGMOID):
         got_log, got = log_sigmoid(x), sigmoid(x)
     expected_log = -np.logaddexp(0.0, -x)
-    assert np.allclose(got_log, expected_log, rtol=1e-12, atol=0), f"expected {expected_log} but got {got_log}"
-    expected = np.exp(expected_log)
-    assert np.allclose(got, expected, rtol=1e-12, atol=1e-300), f"expected {expected} but got {got}"
+    assert_close(got_log, expected_log, f"log_sigmoid of {x.tolist()}", rtol=1e-12, atol=0)
+    assert_close(got, np.exp(expected_log), f"sigmoid of {x.tolist()}", rtol=1e-12, atol=1e-300)
     assert log_sigmoid(np.float32([-200.0])).dtype == np.float32, "keep the input's dtype (float32 stays float32)"
 
 
@@ -98,7 +80,7 @@ def test_loss_hand_computed() -> None:
 @pytest.mark.points(1)
 def test_loss_is_a_sum_and_stable_for_large_scores() -> None:
     e, c, n = random_batch(batch=6, k=4, dim=3, seed=1, scale=300.0)  # scores in the tens of thousands
-    with fails_on_overflow("sgns_loss_and_gradients with scores in the tens of thousands"):
+    with fails_on_overflow("sgns_loss_and_gradients with scores in the tens of thousands", STABLE_LOG_SIGMOID):
         loss, grad_e, grad_c, grad_n = sgns_loss_and_gradients(e, c, n)
     expected = torch_reference(e, c, n)[0]
     assert np.isfinite(loss) and loss == pytest.approx(expected, rel=1e-9), f"expected {expected} but got {loss}"
@@ -129,10 +111,7 @@ def test_gradients_match_torch_and_keep_dtype() -> None:
     got = sgns_loss_and_gradients(e, c, n)
     expected = torch_reference(e, c, n)
     for name, g, r in zip(["target", "context", "negatives"], got[1:], expected[1:], strict=True):
-        assert g.shape == r.shape, f"grad_{name}: expected shape {r.shape} but got {g.shape}"
-        assert np.allclose(g, r, rtol=1e-9, atol=1e-12), (
-            f"grad_{name}: expected {r.ravel()[:4]} but got {g.ravel()[:4]}"
-        )
+        assert_close(g, r, f"grad_{name} against torch autograd", rtol=1e-9, atol=1e-12)
     got32 = sgns_loss_and_gradients(*(x.astype(np.float32) for x in (e, c, n)))
     assert all(g.dtype == np.float32 for g in got32[1:]), "float32 inputs must give float32 gradients (speed)"
 
@@ -176,7 +155,7 @@ def test_score_gradients_by_hand() -> None:
     loss, d_scores = sgns_score_gradients(scores)
     expected_loss = np.log(2.0) + np.log(2.0) + np.log(4.0)      # -log σ(0) - log σ(-0) - log σ(-log 3)
     assert loss == pytest.approx(expected_loss), f"expected loss {expected_loss} but got {loss}"
-    assert np.allclose(d_scores, [[-0.5, 0.5, 0.75]]), f"expected [[-0.5, 0.5, 0.75]] but got {d_scores}"
+    assert_close(d_scores, [[-0.5, 0.5, 0.75]], "dL/dscores of the scores [[0, 0, log 3]]", rtol=1e-5, atol=1e-8)
 
 
 @pytest.mark.task_model

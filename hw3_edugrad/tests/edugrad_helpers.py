@@ -1,8 +1,7 @@
 """Shared checks for the edugrad tests: compare an operation with PyTorch and with finite differences."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -11,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from common.gradcheck import check_gradient
+from common.testing import assert_close
 from hw3_edugrad.edugrad import Tensor
 
 # Property tests: few examples, no deadline (the first call imports things), the same examples on
@@ -24,35 +24,6 @@ def float_arrays(shape_strategy=None, elements=finite_floats):
     """Hypothesis strategy: float64 arrays of 1 to 3 axes with sides 1 to 4."""
     shapes = shape_strategy or hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
     return hnp.arrays(np.float64, shapes, elements=elements)
-
-
-def assert_close(actual, expected, what: str, rtol: float = 1e-7, atol: float = 1e-9) -> None:
-    """Assert two arrays agree; the message says what differs: expected ... but got ...."""
-    actual, expected = np.asarray(actual), np.asarray(expected)
-    assert actual.shape == expected.shape, f"{what}: expected shape {expected.shape} but got {actual.shape}"
-    if not np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False):
-        if actual.ndim == 0:
-            raise AssertionError(f"{what}: expected {expected.item()!r} but got {actual.item()!r}")
-        worst = np.unravel_index(np.argmax(np.abs(actual - expected)), actual.shape)
-        raise AssertionError(
-            f"{what}: expected {expected[worst].item()!r} but got {actual[worst].item()!r} at index "
-            f"{tuple(map(int, worst))}"
-            f"\nexpected:\n{expected}\ngot:\n{actual}"
-        )
-
-
-@contextmanager
-def fails_on_overflow(what: str, stable_formula: str) -> Iterator[None]:
-    """Inside the block numpy raises on overflow, invalid values and division by zero; such an error
-    fails the test with a message naming what was computed (`what`) and the stable formula that avoids it."""
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
-        try:
-            yield
-        except FloatingPointError as error:
-            raise AssertionError(
-                f"{what}: expected no overflow but numpy raised FloatingPointError ({error}) at the line shown "
-                f"above; {stable_formula}"
-            ) from error
 
 
 def upstream_gradient(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
@@ -79,7 +50,7 @@ def compare_with_torch(
     out = edugrad_fn(*tensors)
     expected = torch_fn(*torch_tensors)
     assert isinstance(out, Tensor), f"{what}: expected a Tensor but got {type(out).__name__}"
-    assert_close(out.value, expected.detach().numpy(), f"{what} value", rtol, atol)
+    assert_close(out.value, expected.detach().numpy(), f"{what} value", rtol=rtol, atol=atol)
     grad_output = upstream_gradient(out.shape)
     expected.backward(torch.from_numpy(grad_output.copy()))  # torch gets its own copy, before edugrad runs
     out.backward(grad_output)
@@ -89,7 +60,7 @@ def compare_with_torch(
     for i, (tensor, torch_tensor) in enumerate(zip(tensors, torch_tensors, strict=True)):
         expected_grad = torch_tensor.grad.numpy() if torch_tensor.grad is not None else np.zeros(tensor.shape)
         assert tensor.grad is not None, f"{what}: expected a gradient for input {i} but got None"
-        assert_close(tensor.grad, expected_grad, f"{what} gradient of input {i}", rtol, atol)
+        assert_close(tensor.grad, expected_grad, f"{what} gradient of input {i}", rtol=rtol, atol=atol)
 
 
 def check_with_finite_differences(

@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 import torch
 
+from common.testing import assert_close
 from hw3_edugrad.edugrad import Tensor, nn, ops, optim
 
-from .edugrad_helpers import assert_close, check_with_finite_differences, compare_with_torch
+from .edugrad_helpers import check_with_finite_differences, compare_with_torch
 
 pytestmark = pytest.mark.hidden
 F = torch.nn.functional

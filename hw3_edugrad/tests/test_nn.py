@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 import torch
 
+from common.testing import assert_close
 from hw3_edugrad.edugrad import Tensor, nn, ops
 
-from .edugrad_helpers import assert_close, compare_with_torch
+from .edugrad_helpers import compare_with_torch
 
 pytestmark = pytest.mark.task_nn
 

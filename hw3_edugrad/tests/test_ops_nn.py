@@ -6,15 +6,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from common.testing import assert_close, fails_on_overflow
 from hw3_edugrad.edugrad import Tensor, ops
 
-from .edugrad_helpers import (
-    FAST,
-    assert_close,
-    check_with_finite_differences,
-    compare_with_torch,
-    fails_on_overflow,
-)
+from .edugrad_helpers import FAST, check_with_finite_differences, compare_with_torch
 
 pytestmark = pytest.mark.task_ops_nn
 

@@ -3,9 +3,8 @@ import numpy as np
 import pytest
 import torch
 
+from common.testing import assert_close
 from hw3_edugrad.edugrad import Tensor, nn, ops, optim
-
-from .edugrad_helpers import assert_close
 
 pytestmark = pytest.mark.task_optim
 
@@ -85,7 +84,8 @@ def test_optimizer_steps_match_torch(case):
         for i, (param, torch_param) in enumerate(zip(params, torch_params, strict=True)):
             expected = torch_param.detach().numpy()
             try:
-                assert_close(param.value, expected, f"{case}: parameter {i} after step {step + 1}", 1e-6, 1e-6)
+                assert_close(param.value, expected, f"{case}: parameter {i} after step {step + 1}",
+                             rtol=1e-6, atol=1e-6)
             except AssertionError as err:
                 first_line, _, arrays = str(err).partition("\n")
                 cause = likely_cause(case, step, i, before[i], np.asarray(param.value), options["lr"])
@@ -121,8 +121,9 @@ def test_training_an_mlp_matches_torch(case):
             f"step {step}: expected loss {torch_loss.item()} but got {loss.item()} (the parameters after "
             f"{step} optimizer step{'s' if step > 1 else ''} differ from torch's); check {LIKELY_CAUSE[case]}"
         )
-    assert_close(model.layers[0].weight.value, torch_model[0].weight.detach().numpy().T, "first weight", 1e-6, 1e-6)
-    assert_close(model.layers[2].bias.value, torch_model[2].bias.detach().numpy(), "last bias", 1e-6, 1e-6)
+    assert_close(model.layers[0].weight.value, torch_model[0].weight.detach().numpy().T, "first weight",
+                 rtol=1e-6, atol=1e-6)
+    assert_close(model.layers[2].bias.value, torch_model[2].bias.detach().numpy(), "last bias", rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.points(1)

@@ -3,10 +3,9 @@ shape checks, deep graphs, no_grad and zero_grad."""
 import numpy as np
 import pytest
 
+from common.testing import assert_close
 from hw3_edugrad import edugrad
 from hw3_edugrad.edugrad import Operation, Tensor, no_grad, ops, tensor_op
-
-from .edugrad_helpers import assert_close
 
 pytestmark = pytest.mark.task_engine
 

@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 import torch
 
+from common.testing import assert_close
 from hw3_edugrad.edugrad import Tensor, ops
 from hw3_edugrad.word2vec import EdugradSGNS, scatter_add_rows, sgns_loss, sgns_loss_of_vectors, used_rows
-
-from .edugrad_helpers import assert_close
 
 # Named in the loss's failures: the formula, with the sign a negative's score takes.
 SGNS_LOSS = "SGNS loss -log σ(e·c) - Σ_j log σ(-e·n_j) (a negative's score enters log_sigmoid negated)"

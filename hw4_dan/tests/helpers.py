@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from common.gradcheck import check_gradient
+from common.testing import assert_close
 from hw3_edugrad.edugrad import Tensor
 from hw4_dan.dan import DAN, classification_loss, masked_average, word_dropout
 
@@ -52,16 +53,6 @@ def random_batch(rng: np.random.Generator, batch: int, max_len: int, vocab: int)
 
 def leaf(array: np.ndarray) -> Tensor:
     return Tensor(np.array(array, dtype=np.float64), requires_grad=True)
-
-
-def assert_close(actual, expected, what: str, rtol: float = 1e-7, atol: float = 1e-9) -> None:
-    """Arrays agree within tolerance; otherwise 'expected … but got …' at the worst entry."""
-    actual, expected = np.asarray(actual, dtype=np.float64), np.asarray(expected, dtype=np.float64)
-    assert actual.shape == expected.shape, f"{what}: expected shape {expected.shape} but got {actual.shape}"
-    if not np.allclose(actual, expected, rtol=rtol, atol=atol):
-        worst = np.unravel_index(np.argmax(np.abs(actual - expected)), actual.shape) if actual.ndim else ()
-        raise AssertionError(f"{what}: expected {expected[worst]!r} but got {actual[worst]!r} at index "
-                             f"{tuple(int(i) for i in worst)}")
 
 
 def check_against_torch_and_finite_differences(edugrad_fn, torch_fn, x: np.ndarray, what: str) -> None:

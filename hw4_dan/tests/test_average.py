@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 import torch
 
+from common.testing import assert_close
 from hw4_dan.dan import masked_average
 
-from .helpers import assert_close, check_against_torch_and_finite_differences, leaf, torch_masked_average
+from .helpers import check_against_torch_and_finite_differences, leaf, torch_masked_average
 
 pytestmark = pytest.mark.task_average
 rng = np.random.default_rng(0)

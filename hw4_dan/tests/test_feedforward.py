@@ -3,13 +3,13 @@ import numpy as np
 import pytest
 import torch
 
+from common.testing import assert_close
 from hw3_edugrad.edugrad import Tensor, ops
 from hw4_dan.dan import DAN, FeedForward
 
 from .helpers import (
     TORCH_ACTIVATIONS,
     as_float64,
-    assert_close,
     check_against_torch_and_finite_differences,
     random_batch,
     torch_dan_logits,

@@ -3,10 +3,11 @@ import numpy as np
 import pytest
 import torch
 
+from common.testing import assert_close
 from hw3_edugrad.edugrad import Tensor
 from hw4_dan.dan import DAN, classification_loss, masked_average, word_dropout
 
-from .helpers import as_float64, assert_close, check_against_torch_and_finite_differences, leaf, random_batch
+from .helpers import as_float64, check_against_torch_and_finite_differences, leaf, random_batch
 
 pytestmark = pytest.mark.hidden
 

@@ -3,10 +3,11 @@ import numpy as np
 import pytest
 import torch
 
+from common.testing import assert_close
 from hw3_edugrad.edugrad import Tensor
 from hw4_dan.dan import DAN, classification_loss
 
-from .helpers import as_float64, assert_close, leaf, random_batch
+from .helpers import as_float64, leaf, random_batch
 
 pytestmark = pytest.mark.task_loss
 F = torch.nn.functional

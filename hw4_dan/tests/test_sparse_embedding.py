@@ -5,10 +5,9 @@ import pytest
 import torch
 
 from common.gradcheck import check_gradient
+from common.testing import assert_close
 from hw3_edugrad.edugrad import no_grad, ops, optim
 from hw3_edugrad.edugrad.sparse import RowOptimizer, SparseEmbedding
-
-from .helpers import assert_close
 
 pytestmark = [pytest.mark.points(0), pytest.mark.filterwarnings("ignore:Sparse invariant checks:UserWarning")]
 INDICES = np.array([[3, 1, 3], [0, 3, 5]])
