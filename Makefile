@@ -84,7 +84,10 @@ run: $(STAMP)
 	$(PY) -m common.report --config $(CONFIG) $(if $(INSTRUCTOR),,--only $(EXAMPLE))
 
 run-hw%: $(STAMP)
-	@folder=$$($(COURSE) folder hw$*) && $(PY) -m common.report --config $(CONFIG) --only $$folder
+	@folder=$$($(COURSE) folder hw$*) && \
+	if [ -z "$(INSTRUCTOR)" ] && [ "$$folder" != "$(EXAMPLE)" ]; then \
+	  echo "$$folder is reference code in this release (only what $(EXAMPLE) builds on): make run-$(SHORT) runs $(EXAMPLE)"; \
+	else $(PY) -m common.report --config $(CONFIG) --only $$folder; fi
 
 bench: $(STAMP)
 	@for d in $$($(COURSE) list); do if [ -f $$d/bench.py ]; then $(PY) -m $$d.bench || exit 1; fi; done

@@ -194,8 +194,10 @@ def build_release(root: Path, hw_name: str | None = None) -> Release:
             release.hidden_names |= hidden_test_names((root / rel).read_text(encoding="utf-8"), rel)
     check_handed_out(root, release, homeworks)
     if hw_name is not None:
-        for rel in unused_common_modules(release.files):
+        for rel in unused_modules(release.files, release.reference):
             del release.files[rel]
+        for reference in release.reference:
+            trim_reference_manifest(release, homeworks[reference])
     if "pyproject.toml" in release.files:
         release.files["pyproject.toml"] = OutFile(lint_settings_for_stubs(
             release.files["pyproject.toml"].data.decode("utf-8"), stub_files(release)).encode("utf-8"))
@@ -241,38 +243,55 @@ def _marks_hidden(node: ast.AST) -> bool:
                and sub.value.attr == "mark" for sub in ast.walk(node))
 
 
-def unused_common_modules(files: dict[str, OutFile]) -> list[str]:
-    """The ``common/*.py`` modules that nothing else in `files` imports, directly or through other common
-    modules, and that the Makefile does not run (``-m common.<name>``).
+def unused_modules(files: dict[str, OutFile], reference: list[str]) -> list[str]:
+    """The modules of ``common/`` and of the reference homeworks (``reference``) that nothing else in
+    `files` imports, directly or through other such modules, and that the Makefile does not run
+    (``-m common.<name>``).
 
     A one-homework release leaves them out: shared code written for later homeworks (say, torch
-    sampling with temperature and top-k) must not hand an earlier homework's task to its students."""
-    def common_imports(rel: str) -> set[str]:
-        return {name.split(".")[1] for name in imported_modules(files[rel].data, rel) if name.startswith("common.")}
+    sampling with temperature and top-k) must not hand an earlier homework's task to its students, and
+    of an earlier homework only the code this one builds on ships (hw4 gets hw3's edugrad, not its word2vec)."""
+    def module_of(rel: str) -> str:
+        return rel[:-len(".py")].replace("/", ".").removesuffix(".__init__")
 
-    modules = {rel[len("common/"):-len(".py")]: rel for rel in files
-               if rel.startswith("common/") and rel.endswith(".py") and rel.count("/") == 1}
-    needed = {"__init__"}
-    makefile = files.get("Makefile")
-    if makefile is not None:
-        needed |= {name for name in modules if f"-m common.{name}" in makefile.data.decode("utf-8")}
-    for rel in files:
-        if rel.endswith(".py") and not rel.startswith("common/"):
-            needed |= common_imports(rel)
-    todo = [name for name in needed if name in modules]
+    prunable = {module_of(rel): rel for rel in files if rel.endswith(".py")
+                and (rel.startswith("common/") or rel.split("/")[0] in reference)}
+    makefile = files["Makefile"].data.decode("utf-8") if "Makefile" in files else ""
+    needed = {name for name in prunable if f"-m {name}\n" in makefile or f"-m {name} " in makefile}
+    needed |= {name for name in prunable if name in ("common", *reference)}  # the packages themselves
+    todo = [rel for rel in files if rel.endswith(".py") and module_of(rel) not in prunable] + \
+           [prunable[name] for name in needed]
     while todo:
-        for name in common_imports(modules[todo.pop()]) - needed:
-            needed.add(name)
-            if name in modules:
-                todo.append(name)
-    return sorted(rel for name, rel in modules.items() if name not in needed)
+        rel = todo.pop()
+        for name in imported_modules(files[rel].data, rel):
+            parts = name.split(".")
+            for depth in range(1, len(parts) + 1):  # a module needs its packages' __init__ too
+                package = ".".join(parts[:depth])
+                if package in prunable and package not in needed:
+                    needed.add(package)
+                    todo.append(prunable[package])
+    return sorted(rel for name, rel in prunable.items() if name not in needed)
+
+
+def trim_reference_manifest(release: Release, homework: Homework) -> None:
+    """Drop from a reference homework's released manifest the editable files the release left out."""
+    rel = f"{homework.name}/manifest.yaml"
+    text = release.files[rel].data.decode("utf-8")
+    for editable in homework.editable:
+        if f"{homework.name}/{editable}" not in release.files:
+            text, count = re.subn(rf"(?m)^[ \t]*-[ \t]*{re.escape(editable)}[ \t]*\n", "", text)
+            if count != 1:
+                raise CourseError(f"{rel}: list its editable files one per line ('  - {editable}') so that a "
+                                  f"release can leave {editable} out")
+    release.files[rel] = OutFile(text.encode("utf-8"))
 
 
 def reference_banner(reference: str, stubbed: list[str]) -> str:
     """The note above a reference homework's handout: solved code, its tests and grading not in this release."""
-    return (f"> **Reference code in this release.** `{reference}` ships solved, for {', '.join(stubbed)} to build on. "
-            "Its tests are not included, so the test files, grading table and `make` targets named in this handout "
-            "do not apply here; nothing in this folder is graded.\n\n")
+    return (f"> **Reference code in this release.** `{reference}` ships solved, for {', '.join(stubbed)} to build on: "
+            "only the modules that code imports. Its tests and its other modules are not included, so the test "
+            "files, grading table, runs and `make` targets named in this handout do not apply here; nothing in this "
+            "folder is graded.\n\n")
 
 
 def student_readme(root: Path, homeworks: dict[str, Homework], release: Release) -> str:

@@ -122,6 +122,13 @@ def test_student_make_help_lists_student_targets_with_the_released_homework(tmp_
     assert "make bench-hw2" in student.stdout, f"hw2 ships bench.py; expected make bench-hw2 in: {student.stdout}"
 
 
+def test_a_reference_homework_ships_only_the_modules_the_release_imports():
+    files = build_release(REPO, "hw4_dan").files
+    assert "hw3_edugrad/edugrad/ops.py" in files and "hw3_edugrad/__init__.py" in files
+    for unused in ("hw3_edugrad/word2vec.py", "hw3_edugrad/run.py", "hw3_edugrad/bench.py"):
+        assert unused not in files, f"hw4's release ships {unused}, which nothing in hw4 imports (a solved hw3 task)"
+
+
 def test_student_make_runs_and_tests_only_the_released_homework(tmp_path):
     release = build_release(REPO, "hw4_dan")
     write_tree(release.files, tmp_path / "hw4_dan")
