@@ -1,11 +1,12 @@
-"""Comparison helpers for the homeworks' tests: one closeness check whose failure names the worst entry, and
-a block that turns a numpy overflow into a failure naming the stable formula."""
+"""Helpers for the homeworks' tests: one closeness check whose failure names the worst entry, a block that
+turns a numpy overflow into a failure naming the stable formula, and a fixture that runs torch on one thread."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
+import pytest
 
 SHOWN_ENTRIES = 64  # arrays up to this size are printed in full under a failure message
 
@@ -73,3 +74,15 @@ def fails_on_overflow(what: str, stable_formula: str) -> Iterator[None]:
                 f"{what}: expected no overflow but numpy raised FloatingPointError ({error}) at the line shown "
                 f"above; {stable_formula}"
             ) from error
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_torch_thread() -> Iterator[None]:
+    """Run torch on one CPU thread while the tests run (import it into a conftest.py to use it): their
+    tensors are tiny, and on a busy machine a second thread only waits, making small operations slower."""
+    import torch  # only the torch homeworks' tests use this fixture
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

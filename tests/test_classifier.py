@@ -24,6 +24,7 @@ from common.classifier import (
     write_mini_sst,
 )
 from common.run import Run
+from common.testing import one_torch_thread  # noqa: F401  (autouse: torch on one thread)
 from common.torch_utils import TrainStep
 
 
@@ -44,14 +45,6 @@ class BagOfWords(nn.Module):
 @pytest.fixture(scope="module")
 def mini(tmp_path_factory) -> Path:
     return write_mini_sst(tmp_path_factory.mktemp("data"))
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_the_mini_sst_labels_each_tree_by_its_one_sentiment_word(mini, tmp_path):

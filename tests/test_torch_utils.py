@@ -5,9 +5,8 @@ import pytest
 import torch
 from torch import nn
 
+from common.testing import one_torch_thread  # noqa: F401  (autouse: torch on one thread)
 from common.torch_utils import TrainStep, autocast, padded_tensors, resolve_device
-
-torch.set_num_threads(1)
 
 
 def test_resolve_device():

@@ -1,16 +1,8 @@
 """hw7 tests run PyTorch on one thread: their models are tiny, and on a shared 2-core machine extra
 threads only wait for each other (the same test runs several times slower with two)."""
 import pytest
-import torch
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
+from common.testing import one_torch_thread  # noqa: F401  (autouse: torch on one thread)
 
 # A toy German -> English corpus in Multi30k's file layout: "ein kleiner hund läuft ." -> "a small dog runs ."
 _DETERMINERS = {"ein": "a", "der": "the"}

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import torch
 
+from common.testing import one_torch_thread  # noqa: F401  (autouse: one thread, as the torchrun test's processes)
+
 POSITIVE = ["good", "great", "fun", "moving", "witty", "gorgeous"]
 NEGATIVE = ["bad", "dull", "boring", "awful", "lifeless", "tedious"]
 FILLER = ["the", "film", "is", "a", "movie", "story", "and", "very", "quite", "'s", "``", "''", ",", ".", "null"]
@@ -96,11 +98,3 @@ def no_progress_bars():
         datasets.enable_progress_bars()
 
 
-@pytest.fixture(autouse=True, scope="session")
-def one_torch_thread():
-    """The tiny model's matrices are far too small to share among threads: one thread is several times
-    faster, above all on a busy machine (and the torchrun test starts its processes with one thread)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
